@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { createBackend } from './server.ts';
+
+/** `npm run backend`: the ingest server, configured from the environment. */
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems)
+      process.stderr.write(`flk-backend: invalid configuration: ${p}\n`);
+    process.exit(2);
+  }
+
+  const log = createLogger(cfg.logLevel);
+  const backend = await createBackend(cfg, log);
+  const address = await backend.app.listen({ host: cfg.host, port: cfg.port });
+  log.info(
+    {
+      address,
+      dedup: cfg.dedupBackend,
+      walDir: cfg.walDir,
+      writer: cfg.podName,
+      keyIds: backend.keys?.keyIds ?? [],
+    },
+    'backend listening',
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining requests, flushing WAL, saving dedup state');
+    backend.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`flk-backend: failed to start: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import { keysFromEnv } from '../pcs/keys.ts';
+import type { BackendConfig } from './config.ts';
+import { openDedupStore } from './dedup/factory.ts';
+import { MemoryDedupStore } from './dedup/memory.ts';
+import type { DedupStore } from './dedup/store.ts';
+import { buildApp, type App } from './http/app.ts';
+import { Ingest } from './ingest/pipeline.ts';
+import { replayWal, type ReplayCounts } from './ingest/replay-wal.ts';
+import { KeySource } from './keys/key-source.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { WalWriter } from './wal/writer.ts';
+
+/** Replay starts this far before the snapshot, for records whose store write raced the save. */
+const SNAPSHOT_REPLAY_MARGIN_MS = 60_000;
+/** With a remote store, only records this recent can have missed it (a crash mid-request). */
+const REMOTE_REPLAY_WINDOW_MS = 15 * 60_000;
+
+export interface Backend {
+  app: App;
+  ingest: Ingest;
+  store: DedupStore;
+  wal: WalWriter;
+  keys: KeySource | undefined;
+  metrics: Metrics;
+  /** Resolves when the start-up replay has finished. */
+  replayed: Promise<ReplayCounts | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the backend from its configuration: WAL, store, keys, ingest and HTTP app. Used by
+ * main.ts, by the demo and by the tests, so all three run the same composition.
+ */
+export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Backend> {
+  const metrics = createMetrics();
+  const wal = await WalWriter.open({
+    walDir: cfg.walDir,
+    writer: cfg.podName,
+    segmentBytes: cfg.walSegmentBytes,
+    segmentMaxAgeMs: cfg.walSegmentMaxAgeMs,
+    sync: cfg.walSync,
+    onFlush: (b) => {
+      metrics.walFsyncSeconds.observe(b.syncSeconds);
+      metrics.walBatchRecords.observe(b.records);
+    },
+  });
+  const { store, keys, signing } = await openStoreAndKeys(cfg, log, metrics);
+  const ingest = new Ingest({
+    wal,
+    store,
+    keys,
+    tolerances: cfg.tolerances,
+    dedupTtlMs: cfg.dedupTtlMs,
+    metrics,
+  });
+
+  let replayDone = false;
+  const replayed = startReplay(cfg, { ingest, store, log, metrics }).then(
+    (counts) => {
+      replayDone = true;
+      return counts;
+    },
+    (err: Error) => {
+      log.error({ err }, 'WAL replay failed; restart to retry');
+      return undefined;
+    },
+  );
+  if (store instanceof MemoryDedupStore) await replayed;
+
+  const app = buildApp({
+    ingest,
+    metrics,
+    log,
+    bodyLimit: cfg.bodyLimit,
+    tokenRate: cfg.tokenRate,
+    tokenBurst: cfg.tokenBurst,
+    metricsAuth:
+      cfg.metricsUser && cfg.metricsPass
+        ? { user: cfg.metricsUser, pass: cfg.metricsPass }
+        : undefined,
+    readiness: async () => {
+      const storeOk = await store.ping().then(
+        () => true,
+        () => false,
+      );
+      const keyIds = keys?.keyIds ?? [];
+      const keysOk = !signing || keyIds.length > 0;
+      return {
+        ready: storeOk && keysOk && replayDone,
+        detail: { store: storeOk ? 'ok' : 'unreachable', keyIds, signing, replayDone },
+      };
+    },
+  });
+
+  return {
+    app,
+    ingest,
+    store,
+    wal,
+    keys,
+    metrics,
+    replayed,
+    async close() {
+      await app.close();
+      keys?.close();
+      await wal.close();
+      await store.close();
+    },
+  };
+}
+
+/** The store and the verifier keys, shared by the server and the `wal replay` command. */
+export async function openStoreAndKeys(cfg: BackendConfig, log: Logger, metrics: Metrics) {
+  const storeLog = log.child({ component: 'dedup', backend: cfg.dedupBackend });
+  const store = await openDedupStore(cfg, (err) => storeLog.warn({ err }, 'dedup store error'));
+
+  const envKeys = keysFromEnv({
+    alg: cfg.signAlg,
+    hmacKey: cfg.hmacKey,
+    ed25519PubB64: cfg.ed25519PubB64,
+    schemes: cfg.signSchemes,
+  });
+  const signing = cfg.signAlg !== 'none' || cfg.keysDirs.length > 0;
+  const keys = signing
+    ? await KeySource.start({
+        envKeys,
+        dirs: cfg.keysDirs,
+        pollMs: cfg.keysPollMs,
+        log: log.child({ component: 'keys' }),
+        metrics,
+      })
+    : undefined;
+  if (!signing) log.warn('PCS_SIGN_ALG=none: signatures are not checked (development only)');
+  return { store, keys, signing };
+}
+
+async function startReplay(
+  cfg: BackendConfig,
+  d: { ingest: Ingest; store: DedupStore; log: Logger; metrics: Metrics },
+): Promise<ReplayCounts | undefined> {
+  if (!cfg.replayOnStart) return undefined;
+  const now = Date.now();
+  const sinceMs =
+    d.store instanceof MemoryDedupStore
+      ? d.store.savedAtMs === undefined
+        ? undefined
+        : d.store.savedAtMs - SNAPSHOT_REPLAY_MARGIN_MS
+      : now - REMOTE_REPLAY_WINDOW_MS;
+
+  // A remote store may still be coming up: keep trying, the backend stays unready meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const counts = await replayWal({
+        walDir: cfg.walDir,
+        ingest: d.ingest,
+        sinceMs,
+        nowMs: now,
+        log: d.log,
+        metrics: d.metrics,
+      });
+      d.log.info({ ...counts, sinceMs }, 'WAL replay finished');
+      return counts;
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      d.log.warn({ err, attempt }, 'WAL replay interrupted; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2_000)));
+    }
+  }
+}
