@@ -10,6 +10,7 @@ export function createLogger(level: string, name = 'flk-backend'): Logger {
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeError },
     redact: {
       paths: [
         'req.headers.authorization',
@@ -23,4 +24,21 @@ export function createLogger(level: string, name = 'flk-backend'): Logger {
       censor: '[redacted]',
     },
   });
+}
+
+/**
+ * Errors as type, message, code, stack and cause. Client libraries hang their whole connection
+ * object on errors (pg puts the client there); logging that would be noise, and could carry a
+ * connection string.
+ */
+export function serializeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const e = err as Error & { code?: unknown };
+  return {
+    type: e.name,
+    message: e.message,
+    ...(e.code !== undefined && { code: e.code }),
+    stack: e.stack,
+    ...(e.cause !== undefined && { cause: serializeError(e.cause) }),
+  };
 }

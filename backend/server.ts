@@ -33,6 +33,7 @@ export interface Backend {
  * main.ts, by the demo and by the tests, so all three run the same composition.
  */
 export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Backend> {
+  const startedAtMs = Date.now();
   const metrics = createMetrics();
   const wal = await WalWriter.open({
     walDir: cfg.walDir,
@@ -56,7 +57,7 @@ export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Ba
   });
 
   let replayDone = false;
-  const replayed = startReplay(cfg, { ingest, store, log, metrics }).then(
+  const replayed = startReplay(cfg, { ingest, store, log, metrics, untilMs: startedAtMs }).then(
     (counts) => {
       replayDone = true;
       return counts;
@@ -137,7 +138,7 @@ export async function openStoreAndKeys(cfg: BackendConfig, log: Logger, metrics:
 
 async function startReplay(
   cfg: BackendConfig,
-  d: { ingest: Ingest; store: DedupStore; log: Logger; metrics: Metrics },
+  d: { ingest: Ingest; store: DedupStore; log: Logger; metrics: Metrics; untilMs: number },
 ): Promise<ReplayCounts | undefined> {
   if (!cfg.replayOnStart) return undefined;
   const now = Date.now();
@@ -155,6 +156,7 @@ async function startReplay(
         walDir: cfg.walDir,
         ingest: d.ingest,
         sinceMs,
+        untilMs: d.untilMs,
         nowMs: now,
         log: d.log,
         metrics: d.metrics,

@@ -64,21 +64,24 @@ export class MemoryDedupStore implements DedupStore {
   }
 
   async get(pcsId: string): Promise<StoredOutcome | undefined> {
-    const e = this.entries.get(pcsId);
-    if (!e) return undefined;
-    if (e.expiresAt <= this.now) {
-      this.entries.delete(pcsId);
-      return undefined;
-    }
-    return e.value;
+    return this.live(pcsId);
   }
 
+  /** Synchronous from check to write, so racing callers in this process cannot both win. */
   async putIfAbsent(pcsId: string, value: StoredOutcome, ttlMs: number): Promise<PutResult> {
-    const existing = await this.get(pcsId);
+    const existing = this.live(pcsId);
     if (existing) return { stored: existing, won: false };
     this.entries.set(pcsId, { value, expiresAt: this.now + ttlMs });
     this.dirty = true;
     return { stored: value, won: true };
+  }
+
+  private live(pcsId: string): StoredOutcome | undefined {
+    const e = this.entries.get(pcsId);
+    if (!e) return undefined;
+    if (e.expiresAt > this.now) return e.value;
+    this.entries.delete(pcsId);
+    return undefined;
   }
 
   async ping(): Promise<void> {}

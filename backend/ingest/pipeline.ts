@@ -64,11 +64,7 @@ export class Ingest {
 
     const { stored, hit } = await this.dedupAndStore(record);
     if (hit) m.dedupHits.inc();
-    return {
-      status: stored.status,
-      body: { ...stored.outcome, dedup_hit: hit },
-      pcsId: record.pcs_id,
-    };
+    return { status: stored.status, body: answerBody(stored.outcome, hit), pcsId: record.pcs_id };
   }
 
   private async appendToWal(raw: Buffer, isJson: boolean): Promise<void> {
@@ -179,6 +175,26 @@ export class Ingest {
     const { hit } = await this.lookupVerifyStore(record, ttlMs);
     return hit ? 'present' : 'stored';
   }
+}
+
+/**
+ * The answer in a fixed field order. A stored outcome may come back from the store with its
+ * keys reordered (PostgreSQL's jsonb sorts them), and a duplicate must read byte for byte like
+ * the first answer.
+ */
+function answerBody(o: Outcome, hit: boolean): IngestAnswer['body'] {
+  return {
+    pcs_id: o.pcs_id,
+    accepted: o.accepted,
+    escalated: o.escalated,
+    ...(o.reason !== undefined && { reason: o.reason }),
+    regime: o.regime,
+    D_hat: o.D_hat,
+    budget: o.budget,
+    recomputed_D_hat: o.recomputed_D_hat,
+    recomputed_budget: o.recomputed_budget,
+    dedup_hit: hit,
+  };
 }
 
 export type ReplayResult = 'stored' | 'present' | 'rejected' | 'skipped' | 'expired';

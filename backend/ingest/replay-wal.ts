@@ -13,6 +13,11 @@ export async function replayWal(opts: {
   walDir: string;
   ingest: Ingest;
   sinceMs?: number;
+  /**
+   * Records received from this instant on are live traffic (this process's own, or another
+   * replica's), answered by the process that received them; replaying them would race it.
+   */
+  untilMs?: number;
   nowMs?: number;
   log: Logger;
   metrics?: Metrics;
@@ -33,7 +38,7 @@ export async function replayWal(opts: {
       counts[result] += 1;
       opts.metrics?.replayed.inc({ result });
     },
-    { sinceMs: opts.sinceMs },
+    { sinceMs: opts.sinceMs, untilMs: opts.untilMs },
   );
   for (const r of reports) {
     if (!r.damage) continue;

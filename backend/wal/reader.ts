@@ -18,7 +18,7 @@ export interface SegmentReport {
 export async function forEachRecord(
   walDir: string,
   visit: (rec: WalRecord, segment: SegmentInfo) => Promise<void> | void,
-  opts: { sinceMs?: number } = {},
+  opts: { sinceMs?: number; untilMs?: number } = {},
 ): Promise<SegmentReport[]> {
   const reports: SegmentReport[] = [];
   for (const segment of await listAllSegments(walDir)) {
@@ -27,6 +27,7 @@ export async function forEachRecord(
     const { records, damage } = scanSegment(data);
     for (const rec of records) {
       if (opts.sinceMs !== undefined && rec.timestampMs < opts.sinceMs) continue;
+      if (opts.untilMs !== undefined && rec.timestampMs >= opts.untilMs) continue;
       await visit(rec, segment);
     }
     reports.push({

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
 import { loadConfig } from '../../backend/config.ts';
+import { createLogger } from '../../backend/logger.ts';
 import { createBackend, type Backend } from '../../backend/server.ts';
 import { freePort, waitForPort } from './ports.ts';
 
@@ -26,7 +26,7 @@ export async function startBackend(env: Record<string, string> = {}): Promise<Ru
     ...env,
     WAL_DIR: walDir,
   });
-  const backend = await createBackend(cfg, pino({ level: process.env.FLK_TEST_LOG ?? 'silent' }));
+  const backend = await createBackend(cfg, createLogger(process.env.FLK_TEST_LOG ?? 'silent'));
   const address = await backend.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
