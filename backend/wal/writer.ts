@@ -99,7 +99,15 @@ export class WalWriter {
       const fh = this.fh as fs.FileHandle;
 
       const started = process.hrtime.bigint();
-      const { bytesWritten } = await fh.writev(batch.map((p) => p.data));
+      // One contiguous buffer: cheaper for the kernel than an iovec of hundreds of small ones.
+      const data =
+        batch.length === 1
+          ? (batch[0] as Pending).data
+          : Buffer.concat(
+              batch.map((p) => p.data),
+              bytes,
+            );
+      const { bytesWritten } = await fh.write(data, 0, data.length, null);
       if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
       await fh.datasync();
       this.segmentSize += bytes;
