@@ -175,6 +175,11 @@ async function keygenCommand(argv: string[], io: CliIo): Promise<number> {
     };
     await write('verifier', `${key.kid}.json`, formatKeyFile(key.verifier));
     await write('signer', SIGNER_FILE, formatKeyFile(key.signer));
+    // The secret went to a 0600 file; it is not echoed to a terminal or a CI log as well.
+    io.stdout(
+      `${JSON.stringify({ kid: key.kid, verifier: `${values.out}/verifier/${key.kid}.json`, signer: `${values.out}/signer/${SIGNER_FILE}` })}\n`,
+    );
+    return 0;
   }
   io.stdout(
     `${JSON.stringify({ kid: key.kid, verifier: key.verifier, signer: key.signer }, null, 2)}\n`,
