@@ -32,6 +32,7 @@ export interface BackendConfig {
   metricsUser?: string;
   metricsPass?: string;
   bodyLimit: number;
+  requestTimeoutMs: number;
   tolerances: Tolerances;
   logLevel: string;
 }
@@ -113,6 +114,7 @@ const VARS = {
   METRICS_USER: z.string().min(1),
   METRICS_PASS: z.string().min(1),
   BODY_LIMIT: intFrom(256, 16 * 1024 * 1024),
+  REQUEST_TIMEOUT: duration,
   VERIFY_TOL_D: numberFrom,
   VERIFY_TOL_COH: numberFrom,
   VERIFY_ALPHA: numberFrom,
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     metricsUser: v.METRICS_USER,
     metricsPass: v.METRICS_PASS,
     bodyLimit: v.BODY_LIMIT ?? 64 * 1024,
+    requestTimeoutMs: v.REQUEST_TIMEOUT ?? 10_000,
     tolerances: {
       ...DEFAULT_TOLERANCES,
       ...(v.VERIFY_TOL_D !== undefined && { tolD: v.VERIFY_TOL_D }),

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.ts';
+import { SnapshotError } from './dedup/memory.ts';
 import { createLogger } from './logger.ts';
 import { createBackend } from './server.ts';
 
@@ -46,6 +47,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  process.stderr.write(`flk-backend: failed to start: ${err.stack ?? err.message}\n`);
+  // A known start-up failure is one line that says what to do; anything else keeps its stack.
+  const known = err instanceof SnapshotError;
+  process.stderr.write(
+    `flk-backend: failed to start: ${known ? err.message : (err.stack ?? err.message)}\n`,
+  );
   process.exit(1);
 });

@@ -1,11 +1,19 @@
+import type { StatsFs } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface MetricsOptions {
+  /** The WAL root; when set, the free and total bytes of its filesystem are read at each scrape. */
+  walDir?: string;
+}
 
 /**
  * The backend's metrics, on a registry of its own so that building the app twice in one process
  * (tests do) never collides in prom-client's global registry. The first six names are the
  * reference backend's and must not change: existing dashboards and alerts use them.
  */
-export function createMetrics() {
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'flk_process_' });
   const r = [registry];
@@ -126,6 +134,52 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: r,
     }),
+    memoryLimit: new Gauge({
+      name: 'flk_process_memory_limit_bytes',
+      help: 'Memory this process may use: its cgroup limit, or the host memory without one',
+      registers: r,
+      collect() {
+        this.set(memoryLimitBytes());
+      },
+    }),
+    ...walVolumeGauges(r, options.walDir),
+  };
+}
+
+/** process.constrainedMemory() is 0 or 2^64 when no cgroup limit applies. */
+function memoryLimitBytes(): number {
+  const host = totalmem();
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 && limit < host ? limit : host;
+}
+
+/**
+ * The WAL volume as the backend itself sees it: the figures kubelet_volume_stats_* give, but
+ * also outside Kubernetes and for volumes kubelet reports nothing for. One statfs per gauge and
+ * scrape; a failed one keeps the last value rather than failing the scrape.
+ */
+function walVolumeGauges(registers: Registry[], walDir: string | undefined) {
+  const gauge = (name: string, help: string, pick: (s: StatsFs) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: walDir === undefined ? [] : registers,
+      async collect() {
+        const s = await statfs(walDir as string).catch(() => undefined);
+        if (s) this.set(pick(s));
+      },
+    });
+  return {
+    walVolumeAvailable: gauge(
+      'flk_wal_volume_available_bytes',
+      'Bytes available to the backend on the filesystem holding WAL_DIR',
+      (s) => s.bavail * s.bsize,
+    ),
+    walVolumeCapacity: gauge(
+      'flk_wal_volume_capacity_bytes',
+      'Size in bytes of the filesystem holding WAL_DIR',
+      (s) => s.blocks * s.bsize,
+    ),
   };
 }
 

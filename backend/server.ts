@@ -34,7 +34,7 @@ export interface Backend {
  */
 export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Backend> {
   const startedAtMs = Date.now();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ walDir: cfg.walDir });
   const wal = await WalWriter.open({
     walDir: cfg.walDir,
     writer: cfg.podName,
@@ -74,6 +74,7 @@ export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Ba
     metrics,
     log,
     bodyLimit: cfg.bodyLimit,
+    requestTimeoutMs: cfg.requestTimeoutMs,
     tokenRate: cfg.tokenRate,
     tokenBurst: cfg.tokenBurst,
     metricsAuth:
@@ -85,11 +86,22 @@ export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Ba
         () => true,
         () => false,
       );
+      // Kubelet probes this every few seconds, so the gauge follows the store with no traffic.
+      metrics.dedupStoreUp.set({ backend: store.kind }, storeOk ? 1 : 0);
       const keyIds = keys?.keyIds ?? [];
       const keysOk = !signing || keyIds.length > 0;
+      // A WAL that cannot record (a full or failing volume) refuses every submit: take the pod
+      // out of the Service until an append succeeds again.
+      const walOk = wal.lastFailure === undefined;
       return {
-        ready: storeOk && keysOk && replayDone,
-        detail: { store: storeOk ? 'ok' : 'unreachable', keyIds, signing, replayDone },
+        ready: storeOk && keysOk && replayDone && walOk,
+        detail: {
+          store: storeOk ? 'ok' : 'unreachable',
+          wal: walOk ? 'ok' : 'failing',
+          keyIds,
+          signing,
+          replayDone,
+        },
       };
     },
   });

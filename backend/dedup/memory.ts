@@ -8,6 +8,44 @@ interface Entry {
   expiresAt: number;
 }
 
+/**
+ * The snapshot cannot be read. Start-up stops rather than rebuilding from the WAL by itself:
+ * the WAL may be kept for less than the dedup TTL, so a silent rebuild could forget answers.
+ */
+export class SnapshotError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+    cause: unknown,
+  ) {
+    super(
+      `dedup snapshot ${file} is unreadable (${reason}); move it aside to rebuild the dedup state from the WAL`,
+      { cause },
+    );
+    this.name = 'SnapshotError';
+  }
+}
+
+/** Every entry is checked: one that is not a valid stored outcome must never be served. */
+function parseSnapshot(text: string): SnapshotFile {
+  const snap = JSON.parse(text) as Partial<SnapshotFile> | null;
+  if (snap === null || typeof snap !== 'object' || snap.format !== 'flk-dedup-snapshot/v1')
+    throw new Error(`not a flk-dedup-snapshot/v1 file`);
+  if (typeof snap.savedAtMs !== 'number' || !Array.isArray(snap.entries))
+    throw new Error('savedAtMs or entries missing');
+  snap.entries.forEach((e, i) => {
+    const ok =
+      Array.isArray(e) &&
+      typeof e[0] === 'string' &&
+      typeof e[1] === 'number' &&
+      (e[2]?.status === 200 || e[2]?.status === 202) &&
+      typeof e[2]?.outcome === 'object' &&
+      e[2].outcome !== null;
+    if (!ok) throw new Error(`entry ${i} is not [pcs_id, expiresAt, {status: 200|202, outcome}]`);
+  });
+  return snap as SnapshotFile;
+}
+
 interface SnapshotFile {
   format: 'flk-dedup-snapshot/v1';
   savedAtMs: number;
@@ -45,17 +83,15 @@ export class MemoryDedupStore implements DedupStore {
     const file = this.opts.snapshotPath;
     if (!file) return;
     try {
-      const snap = JSON.parse(await fs.readFile(file, 'utf8')) as SnapshotFile;
-      if (snap.format !== 'flk-dedup-snapshot/v1') throw new Error(`unknown format ${snap.format}`);
+      const text = await fs.readFile(file, 'utf8');
+      const snap = parseSnapshot(text);
       const now = this.now;
       for (const [id, expiresAt, value] of snap.entries)
         if (expiresAt > now) this.entries.set(id, { value, expiresAt });
       this.savedAtMs = snap.savedAtMs;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new Error(`reading dedup snapshot ${file}: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new SnapshotError(file, (err as Error).message, err);
     }
     this.timer = setInterval(() => {
       this.saveIfDirty().catch((err: Error) => this.opts.onError?.(err));

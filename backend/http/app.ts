@@ -16,6 +16,8 @@ export interface AppOptions {
   tokenRate: number;
   tokenBurst: number;
   metricsAuth?: { user: string; pass: string };
+  /** Longest time a client may take to send a whole request (slow-body defence). */
+  requestTimeoutMs: number;
   /** Reasons the backend is not ready; empty when it is. Checked on every /ready. */
   readiness: () => Promise<{ ready: boolean; detail: Record<string, unknown> }>;
 }
@@ -31,11 +33,28 @@ export function buildApp(opts: AppOptions) {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     requestIdHeader: 'x-request-id',
     genReqId: () => `r${(++requestSeq).toString(36)}`,
-    // JSON is parsed by pcs/parse.ts from the raw bytes, after they reach the WAL.
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    // Node enforces requestTimeout only at its connection-check interval (30 s by default), so
+    // the check runs every second: a body trickled in a byte at a time is cut off close to the
+    // limit rather than up to 30 s past it.
+    requestTimeout: opts.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(opts.requestTimeoutMs, 10_000),
+      connectionsCheckingInterval: 1_000,
+    },
   });
+  // JSON is parsed by pcs/parse.ts from the raw bytes, after they reach the WAL. Fastify sees
+  // every submit body as opaque bytes, so that even a body with a malformed Content-Type is
+  // recorded before the ingest refuses it; the header as sent is kept for that decision.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.decorateRequest('declaredContentType', undefined);
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url !== SUBMIT_ROUTE) return;
+    req.declaredContentType = req.headers['content-type'];
+    req.headers['content-type'] = 'application/octet-stream';
+  });
 
   const bucket = opts.tokenRate > 0 ? new TokenBucket(opts.tokenRate, opts.tokenBurst) : undefined;
   app.addHook('onRequest', async (req) => {
@@ -90,7 +109,7 @@ export function buildApp(opts: AppOptions) {
 
   app.post(SUBMIT_ROUTE, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const answer = await opts.ingest.submit(raw, req.headers['content-type'], req.log);
+    const answer = await opts.ingest.submit(raw, req.declaredContentType, req.log);
     return reply.code(answer.status).send(answer.body);
   });
 
@@ -115,6 +134,36 @@ export function buildApp(opts: AppOptions) {
 }
 
 export type App = ReturnType<typeof buildApp>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Content-Type header as the client sent it (the parser sees a neutral one). */
+    declaredContentType: string | undefined;
+  }
+}
+
+/**
+ * Requests Node's HTTP parser refuses (both Content-Length and Transfer-Encoding, a bad header,
+ * a timed-out body) still get the API's JSON error shape rather than a bare status line.
+ */
+function answerClientError(
+  err: Error & { code?: string },
+  socket: import('node:net').Socket,
+): void {
+  if (!socket.writable) return;
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const e = timedOut
+    ? new ApiError('request_timeout', 'the request was not received in time')
+    : new ApiError('bad_request', 'the request is not valid HTTP/1.1');
+  const body = JSON.stringify(e.toBody());
+  socket.end(
+    `HTTP/1.1 ${e.status} ${timedOut ? 'Request Timeout' : 'Bad Request'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+    // Closed outright once written: a slow client that stops reading must not keep it open.
+    () => socket.destroy(),
+  );
+}
 
 function toApiError(err: Error & { statusCode?: number; code?: string }): ApiError {
   if (err instanceof ApiError) return err;

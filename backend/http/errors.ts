@@ -3,6 +3,7 @@
  * code; the message is for people and may change.
  */
 export const API_ERRORS = {
+  bad_request: 400,
   empty_body: 400,
   invalid_json: 400,
   duplicate_key: 400,
@@ -13,6 +14,7 @@ export const API_ERRORS = {
   signature_invalid: 401,
   metrics_unauthorized: 401,
   not_found: 404,
+  request_timeout: 408,
   body_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -35,6 +37,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly retryAfterSeconds?: number,
+    /** What went wrong inside, for the log only; never sent to the client. */
+    readonly internalCause?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';

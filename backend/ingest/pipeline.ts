@@ -32,6 +32,7 @@ export interface IngestAnswer {
 }
 
 const STORE_RETRY_AFTER_S = 1;
+const PCS_ID = /^[0-9a-f]{64}$/;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
@@ -73,11 +74,13 @@ export class Ingest {
       walBytes.inc(raw.length);
     } catch (err) {
       this.deps.metrics.walErrors.inc();
+      // The client learns only that it must retry; the cause (paths, errno) goes to the log.
       throw new ApiError(
         'wal_unavailable',
-        `request not recorded: ${(err as Error).message}`,
+        'the request could not be recorded durably; retry',
         undefined,
         1,
+        err,
       );
     }
   }
@@ -109,6 +112,12 @@ export class Ingest {
   }
 
   private dedupAndStore(record: PcsRecord): Promise<{ stored: StoredOutcome; hit: boolean }> {
+    // A pcs_id that cannot be a SHA-256 hex digest fails the structure check whatever the store
+    // says, and is no key to remember an answer under: NUL bytes, lone surrogates (which UTF-8
+    // folds into one replacement character, so two ids would share an entry) or kilobytes of
+    // text. Such a record is answered 202 without a store round trip.
+    if (!PCS_ID.test(record.pcs_id)) return Promise.resolve(this.unstorable(record));
+
     const running = this.inFlight.get(record.pcs_id);
     if (running) return running;
 
@@ -138,6 +147,15 @@ export class Ingest {
     return { stored: put.stored, hit: !put.won };
   }
 
+  private unstorable(record: PcsRecord): { stored: StoredOutcome; hit: boolean } {
+    const outcome = verifySignals(record, this.deps.tolerances);
+    this.deps.metrics.escalated.inc();
+    return {
+      stored: { status: 202, outcome: { ...outcome, accepted: false, escalated: true } },
+      hit: false,
+    };
+  }
+
   private async timedStore<T>(op: 'get' | 'put', run: () => Promise<T>): Promise<T> {
     const m = this.deps.metrics;
     const end = m.dedupStoreSeconds.startTimer({ op });
@@ -149,7 +167,13 @@ export class Ingest {
       m.dedupStoreErrors.inc({ op });
       m.dedupStoreUp.set({ backend: this.deps.store.kind }, 0);
       if (err instanceof StoreUnavailableError)
-        throw new ApiError('dedup_unavailable', err.message, undefined, STORE_RETRY_AFTER_S);
+        throw new ApiError(
+          'dedup_unavailable',
+          'the dedup store is unavailable; retry',
+          undefined,
+          STORE_RETRY_AFTER_S,
+          err,
+        );
       throw err;
     } finally {
       end();
@@ -176,6 +200,7 @@ export class Ingest {
 
     const ttlMs = this.deps.dedupTtlMs - (nowMs - receivedAtMs);
     if (ttlMs <= 0) return 'expired';
+    if (!PCS_ID.test(record.pcs_id)) return 'skipped';
     const { hit } = await this.lookupVerifyStore(record, ttlMs);
     return hit ? 'present' : 'stored';
   }

@@ -41,16 +41,11 @@ export async function replayWal(opts: {
     { sinceMs: opts.sinceMs, untilMs: opts.untilMs },
   );
   for (const r of reports) {
-    if (!r.damage) continue;
+    if (r.damages.length === 0) continue;
     counts.damagedSegments += 1;
     opts.log.warn(
-      {
-        segment: r.segment.path,
-        offset: r.damage.offset,
-        bytes: r.damage.bytes,
-        reason: r.damage.reason,
-      },
-      'WAL segment ends in an unreadable stretch; records before it were replayed',
+      { segment: r.segment.path, damages: r.damages },
+      'WAL segment has unreadable stretches; they were skipped and the records around them replayed',
     );
   }
   return counts;

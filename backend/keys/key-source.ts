@@ -101,18 +101,23 @@ export class KeySource {
     return { keys: [...byKid.values()], errors };
   }
 
+  /**
+   * Always replaces the set: a key file rewritten under the same kid (fewer schemes, another
+   * secret) must take effect too, and swapping a small array costs nothing. Only a change in
+   * what the set says (kids, schemes, windows) is logged.
+   */
   private apply(keys: VerifierKey[]): void {
-    const fingerprint = keys
-      .map((k) => `${k.kid}/${k.notAfter?.toISOString() ?? ''}`)
-      .sort()
-      .join(',');
-    if (fingerprint === this.fingerprint) return;
-
     this.set = new KeySet(keys);
-    this.fingerprint = fingerprint;
     const g = this.opts.metrics.keysLoaded;
     g.reset();
     for (const k of keys) g.set({ kid: k.kid, alg: k.alg }, 1);
+
+    const fingerprint = keys
+      .map((k) => `${k.kid}/${k.schemes.join('+')}/${k.notAfter?.toISOString() ?? ''}`)
+      .sort()
+      .join(',');
+    if (fingerprint === this.fingerprint) return;
+    this.fingerprint = fingerprint;
     this.opts.log.info({ keyIds: this.keyIds }, 'verifier keys loaded');
   }
 

@@ -36,8 +36,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'inspect': {
       for (const r of await inspectWal(walDir)) {
-        const damage = r.damage
-          ? ` damage@${r.damage.offset}: ${r.damage.reason} (${r.damage.bytes} bytes)`
+        const damage = r.damages.length
+          ? r.damages.map((d) => ` damage@${d.offset}: ${d.reason} (${d.bytes} bytes)`).join('')
           : '';
         const span =
           r.firstMs === undefined

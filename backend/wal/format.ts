@@ -47,20 +47,40 @@ function checksum(record: Buffer, bodyLength: number): number {
   return crc32(record.subarray(HEADER_BYTES, HEADER_BYTES + bodyLength), head);
 }
 
-export interface ScanResult {
-  records: WalRecord[];
-  /** Offset where decoding stopped before the end of the data, with the reason. */
-  damage?: { offset: number; bytes: number; reason: string };
+export interface Damage {
+  offset: number;
+  bytes: number;
+  reason: string;
 }
 
-/** Decodes every whole record of a segment and reports where (and why) the rest is unreadable. */
+export interface ScanResult {
+  records: WalRecord[];
+  /** The first unreadable stretch, if any (kept for callers that report one). */
+  damage?: Damage;
+  /** Every unreadable stretch, in order. */
+  damages: Damage[];
+}
+
+const MAGIC_BYTES = Buffer.from([0x46, 0x4c, 0x4b, 0x57]);
+
+/**
+ * Decodes every whole record of a segment. An unreadable stretch (a flipped bit, a torn tail) is
+ * skipped by searching forward for the next header whose checksum holds, so one damaged record
+ * costs that record only; the CRC over header and body makes a false resynchronisation
+ * vanishingly unlikely.
+ */
 export function scanSegment(data: Buffer): ScanResult {
   const records: WalRecord[] = [];
+  const damages: Damage[] = [];
   let at = 0;
   while (at < data.length) {
     const problem = recordProblem(data, at);
-    if (problem)
-      return { records, damage: { offset: at, bytes: data.length - at, reason: problem } };
+    if (problem) {
+      const next = nextRecordStart(data, at + 1);
+      damages.push({ offset: at, bytes: next - at, reason: problem });
+      at = next;
+      continue;
+    }
 
     const length = data.readUInt32BE(at + 8);
     records.push({
@@ -71,7 +91,13 @@ export function scanSegment(data: Buffer): ScanResult {
     });
     at += HEADER_BYTES + length;
   }
-  return { records };
+  return { records, damage: damages[0], damages };
+}
+
+function nextRecordStart(data: Buffer, from: number): number {
+  for (let i = data.indexOf(MAGIC_BYTES, from); i !== -1; i = data.indexOf(MAGIC_BYTES, i + 1))
+    if (recordProblem(data, i) === undefined) return i;
+  return data.length;
 }
 
 function recordProblem(data: Buffer, at: number): string | undefined {

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { scanSegment, type WalRecord } from './format.ts';
+import { scanSegment, type Damage, type WalRecord } from './format.ts';
 import { listAllSegments, type SegmentInfo } from './segments.ts';
 
 export interface SegmentReport {
@@ -7,13 +7,13 @@ export interface SegmentReport {
   records: number;
   firstMs?: number;
   lastMs?: number;
-  damage?: { offset: number; bytes: number; reason: string };
+  /** Unreadable stretches, skipped; the records around them were read. */
+  damages: Damage[];
 }
 
 /**
  * Visits every readable record under walDir, writer by writer, oldest segment first. A damaged
- * stretch (a torn tail after a crash) ends that segment's records and is reported, never thrown:
- * the records before it are still good, and the next segment starts clean.
+ * stretch (a torn tail after a crash, a flipped bit) is skipped and reported, never thrown.
  */
 export async function forEachRecord(
   walDir: string,
@@ -24,7 +24,7 @@ export async function forEachRecord(
   for (const segment of await listAllSegments(walDir)) {
     if (opts.sinceMs !== undefined && segment.mtimeMs < opts.sinceMs) continue;
     const data = await fs.readFile(segment.path);
-    const { records, damage } = scanSegment(data);
+    const { records, damages } = scanSegment(data);
     for (const rec of records) {
       if (opts.sinceMs !== undefined && rec.timestampMs < opts.sinceMs) continue;
       if (opts.untilMs !== undefined && rec.timestampMs >= opts.untilMs) continue;
@@ -35,7 +35,7 @@ export async function forEachRecord(
       records: records.length,
       firstMs: records[0]?.timestampMs,
       lastMs: records.at(-1)?.timestampMs,
-      damage,
+      damages,
     });
   }
   return reports;

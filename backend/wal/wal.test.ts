@@ -39,6 +39,17 @@ describe('record format', () => {
     expect(records[0]?.body.length).toBe(0);
   });
 
+  it('a flipped byte mid-segment costs that record only: the scan resynchronises on the next header', () => {
+    const recs = [0, 1, 2, 3, 4].map((i) => encodeRecord(Buffer.from(`record number ${i}`), i));
+    const data = Buffer.concat(recs);
+    const at = (recs[0] as Buffer).length + (recs[1] as Buffer).length + HEADER_BYTES + 3;
+    data[at] = (data[at] as number) ^ 0x40;
+    const { records, damages } = scanSegment(data);
+    expect(records.map((r) => r.timestampMs)).toEqual([0, 1, 3, 4]);
+    expect(damages).toHaveLength(1);
+    expect(damages[0]?.reason).toBe('checksum mismatch');
+  });
+
   it('a torn tail at every possible cut is detected and the whole records before it survive', () => {
     const a = encodeRecord(Buffer.from('first record'), 10);
     const b = encodeRecord(Buffer.from('second record, cut somewhere'), 11);
@@ -123,7 +134,7 @@ describe('WalWriter', () => {
 
     const reports = await inspectWal(dir);
     expect(reports).toHaveLength(2);
-    expect(reports[0]?.damage?.reason).toBe('truncated header');
+    expect(reports[0]?.damages[0]?.reason).toBe('truncated header');
     expect(reports[1]?.records).toBe(1);
   });
 

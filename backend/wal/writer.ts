@@ -34,8 +34,11 @@ export class WalWriter {
   private fh: fs.FileHandle | undefined;
   private seq = 0;
   private segmentSize = 0;
+  /** True once this writer has created the segment named by `seq`. */
+  private ownsCurrent = false;
   private segmentOpenedAt = 0;
   private closed = false;
+  private failure: Error | undefined;
   private readonly now: () => number;
 
   private constructor(private readonly opts: WalWriterOptions) {
@@ -71,6 +74,11 @@ export class WalWriter {
       this.queue.push({ data, resolve, reject });
       if (!this.flushing) void this.flushLoop();
     });
+  }
+
+  /** The last append's error, until an append succeeds again; /ready reports it. */
+  get lastFailure(): Error | undefined {
+    return this.failure;
   }
 
   async close(): Promise<void> {
@@ -113,16 +121,35 @@ export class WalWriter {
       this.segmentSize += bytes;
       const syncSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
+      this.failure = undefined;
       for (const p of batch) p.resolve();
       this.opts.onFlush?.({ records: batch.length, bytes, syncSeconds });
     } catch (err) {
-      // After a failed write or fsync the file's tail is unknown (the kernel may have dropped
-      // dirty pages), so nothing more goes into it: the next batch starts a new segment.
       const wrapped = new Error(`WAL append to ${this.currentSegment}: ${(err as Error).message}`, {
         cause: err,
       });
-      await this.abandonSegment();
+      this.failure = wrapped;
+      await this.discardTail();
       for (const p of batch) p.reject(wrapped);
+    }
+  }
+
+  /**
+   * After a failed write or fsync, what follows the last durable byte is unknown (a partial
+   * write, or dirty pages the kernel dropped), so it is cut off and the next batch writes there
+   * again. Rolling to a new segment instead would leave one empty file per refused request
+   * while a volume is full. If even the truncation fails, the segment is given up and the next
+   * batch starts a new one.
+   */
+  private async discardTail(): Promise<void> {
+    const fh = this.fh;
+    if (!fh) return;
+    try {
+      await fh.truncate(this.segmentSize);
+      await fh.datasync();
+    } catch {
+      this.fh = undefined;
+      await fh.close().catch(() => undefined /* the append error is what gets reported */);
     }
   }
 
@@ -134,18 +161,18 @@ export class WalWriter {
   }
 
   private async roll(): Promise<void> {
-    await this.fh?.close();
+    const previous = this.fh;
     this.fh = undefined;
-    this.seq += 1;
+    await previous?.close();
+    // A segment of ours that never received a record (given up after a failure) is reused by
+    // name rather than left behind empty.
+    if (this.ownsCurrent && this.segmentSize === 0)
+      await fs.rm(this.currentSegment, { force: true });
+    else this.seq += 1;
     this.fh = await fs.open(this.currentSegment, 'wx');
+    this.ownsCurrent = true;
     await fsyncDir(this.dir);
     this.segmentSize = 0;
     this.segmentOpenedAt = this.now();
-  }
-
-  private async abandonSegment(): Promise<void> {
-    const fh = this.fh;
-    this.fh = undefined;
-    await fh?.close().catch(() => undefined /* the failure that brought us here is reported */);
   }
 }
