@@ -10,6 +10,11 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v flock >/dev/null || missing+=(util-linux)
+command -v promtool >/dev/null || missing+=(prometheus)  # promtool, for the alert rule tests
+# The Argo CD health checks run in Lua 5.1 (Argo CD's gopher-lua dialect).
+command -v lua5.1 >/dev/null || missing+=(lua5.1)
+# actionlint checks the shell of every workflow `run:` step with shellcheck when it is installed.
+command -v shellcheck >/dev/null || missing+=(shellcheck)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
