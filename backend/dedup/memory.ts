@@ -1,7 +1,5 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { readSnapshot, writeSnapshot, type SnapshotEntry } from './snapshot.ts';
 import type { DedupStore, PutResult, StoredOutcome } from './store.ts';
-import { fsyncDir } from '../wal/segments.ts';
 
 interface Entry {
   value: StoredOutcome;
@@ -26,32 +24,6 @@ export class SnapshotError extends Error {
   }
 }
 
-/** Every entry is checked: one that is not a valid stored outcome must never be served. */
-function parseSnapshot(text: string): SnapshotFile {
-  const snap = JSON.parse(text) as Partial<SnapshotFile> | null;
-  if (snap === null || typeof snap !== 'object' || snap.format !== 'flk-dedup-snapshot/v1')
-    throw new Error(`not a flk-dedup-snapshot/v1 file`);
-  if (typeof snap.savedAtMs !== 'number' || !Array.isArray(snap.entries))
-    throw new Error('savedAtMs or entries missing');
-  snap.entries.forEach((e, i) => {
-    const ok =
-      Array.isArray(e) &&
-      typeof e[0] === 'string' &&
-      typeof e[1] === 'number' &&
-      (e[2]?.status === 200 || e[2]?.status === 202) &&
-      typeof e[2]?.outcome === 'object' &&
-      e[2].outcome !== null;
-    if (!ok) throw new Error(`entry ${i} is not [pcs_id, expiresAt, {status: 200|202, outcome}]`);
-  });
-  return snap as SnapshotFile;
-}
-
-interface SnapshotFile {
-  format: 'flk-dedup-snapshot/v1';
-  savedAtMs: number;
-  entries: [pcsId: string, expiresAt: number, value: StoredOutcome][];
-}
-
 /**
  * The embedded store: a Map in this process, saved to a snapshot file so a restart keeps its
  * answers. What happened after the last snapshot is recovered by replaying the WAL from the
@@ -61,6 +33,7 @@ export class MemoryDedupStore implements DedupStore {
   readonly kind = 'memory';
   private entries = new Map<string, Entry>();
   private dirty = false;
+  private saving: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   savedAtMs: number | undefined;
 
@@ -83,8 +56,7 @@ export class MemoryDedupStore implements DedupStore {
     const file = this.opts.snapshotPath;
     if (!file) return;
     try {
-      const text = await fs.readFile(file, 'utf8');
-      const snap = parseSnapshot(text);
+      const snap = await readSnapshot(file);
       const now = this.now;
       for (const [id, expiresAt, value] of snap.entries)
         if (expiresAt > now) this.entries.set(id, { value, expiresAt });
@@ -126,40 +98,38 @@ export class MemoryDedupStore implements DedupStore {
     return this.entries.size;
   }
 
-  async saveIfDirty(): Promise<void> {
-    if (!this.dirty || !this.opts.snapshotPath) return;
+  /** One save at a time: a slow save of a large map is not overlapped by the next tick. */
+  saveIfDirty(): Promise<void> {
+    if (!this.dirty || !this.opts.snapshotPath) return this.saving ?? Promise.resolve();
+    this.saving ??= this.save(this.opts.snapshotPath).finally(() => {
+      this.saving = undefined;
+    });
+    return this.saving;
+  }
+
+  private async save(file: string): Promise<void> {
     this.dirty = false;
+    const savedAtMs = this.now;
     try {
-      await this.save(this.opts.snapshotPath);
+      await writeSnapshot(file, savedAtMs, this.liveEntries(savedAtMs));
+      this.savedAtMs = savedAtMs;
     } catch (err) {
       this.dirty = true;
       throw err;
     }
   }
 
-  /** Write to a temporary file, fsync, rename: a crash leaves the old snapshot or the new one. */
-  private async save(file: string): Promise<void> {
-    const savedAtMs = this.now;
-    const snap: SnapshotFile = { format: 'flk-dedup-snapshot/v1', savedAtMs, entries: [] };
-    for (const [id, e] of this.entries)
-      if (e.expiresAt > savedAtMs) snap.entries.push([id, e.expiresAt, e.value]);
-
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(snap));
-      await fh.sync();
-    } finally {
-      await fh.close();
+  /** Live entries for the snapshot; expired ones are dropped from the map on the way. */
+  private *liveEntries(now: number): Generator<SnapshotEntry> {
+    for (const [id, e] of this.entries) {
+      if (e.expiresAt > now) yield [id, e.expiresAt, e.value];
+      else this.entries.delete(id);
     }
-    await fs.rename(tmp, file);
-    await fsyncDir(path.dirname(file));
-    this.savedAtMs = savedAtMs;
   }
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.saving;
     await this.saveIfDirty();
   }
 }
