@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fractalLBAScope, ruleGroups } from '../alerts/rules.ts';
 import { renderFractalLBA } from './render.ts';
 import { FULL_SPEC, MINIMAL_SPEC, byKind, renderInput } from './testing.ts';
 import type { FractalLBASpec } from '../operator/api/fractallba.ts';
@@ -364,13 +365,30 @@ describe('ServiceMonitor and PrometheusRule', () => {
     ]);
   });
 
-  it('alerts BackendDown in the flk-backend group', () => {
+  it('carries the rules of alerts/ scoped to this backend and its SigningKeys', () => {
     const rule = byKind(render(FULL_SPEC), 'PrometheusRule');
-    expect(rule.spec.groups[0].name).toBe('flk-backend');
-    expect(rule.spec.groups[0].rules[0]).toMatchObject({
-      alert: 'BackendDown',
-      expr: expect.stringContaining('up{job="demo",namespace="ingest"} == 0'),
+    const scope = fractalLBAScope({
+      name: 'demo',
+      namespace: 'ingest',
+      signingKeys: ['agents-a', 'agents-b'],
+      scraped: true,
     });
+    expect(rule.spec.groups).toEqual(ruleGroups(scope));
+    expect(rule.spec.groups.map((g: { name: string }) => g.name)).not.toContain('flk-operator');
+    const down = rule.spec.groups
+      .flatMap((g: { rules: { alert?: string }[] }) => g.rules)
+      .find((r: { alert?: string }) => r.alert === 'FlkBackendDown');
+    expect(down.expr).toContain('sum by (namespace, job) (up{job="demo",namespace="ingest"}) == 0');
+    expect(down.expr).toContain('absent(up{job="demo",namespace="ingest"})');
+    expect(JSON.stringify(rule.spec.groups)).toContain(
+      'signingkey_namespace=\\"ingest\\",signingkey=~\\"agents-a|agents-b\\"',
+    );
+  });
+
+  it('does not alert on absent targets when it renders no ServiceMonitor', () => {
+    const spec = { ...FULL_SPEC, metrics: { prometheusRule: { enabled: true } } };
+    const rule = byKind(render(spec), 'PrometheusRule');
+    expect(JSON.stringify(rule.spec.groups)).not.toContain('absent(up');
   });
 });
 

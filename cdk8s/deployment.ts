@@ -14,7 +14,7 @@ import {
   BACKEND_ENV as E,
   BASIC_AUTH_KEYS,
 } from '../operator/api/constants.ts';
-import { keyDir, keyVolumeName, sortedKeys } from './keys.ts';
+import { keyDir, keyIdsAnnotation, keyVolumeName, sortedKeys } from './keys.ts';
 import { COMPONENTS, SUFFIX, childMetadata, childName, selectorLabels } from './metadata.ts';
 import {
   containerSecurityContext,
@@ -145,6 +145,7 @@ function backendPodSpec(input: RenderInput): k8s.PodSpec {
 
 export function renderDeployment(input: RenderInput, checksum: string): KubeManifest[] {
   const { spec } = input;
+  const keyIds = keyIdsAnnotation(input);
   return synth(input.flk.namespace, (chart) => {
     new k8s.KubeDeployment(chart, 'deployment', {
       metadata: childMetadata(input, { component: COMPONENTS.backend }),
@@ -160,6 +161,7 @@ export function renderDeployment(input: RenderInput, checksum: string): KubeMani
             labels: selectorLabels(input),
             annotations: {
               [ANNOTATIONS.checksum]: checksum,
+              ...(keyIds !== undefined && { [ANNOTATIONS.keyIds]: keyIds }),
               'kubectl.kubernetes.io/default-container': BACKEND.containerName,
             },
           },

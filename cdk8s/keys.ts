@@ -8,6 +8,15 @@ export function sortedKeys(input: RenderInput): RenderKey[] {
   );
 }
 
+/**
+ * Value of the pod template's key-ids annotation: every key id of every mounted verifier Secret,
+ * sorted and comma-separated; undefined when no key id is known.
+ */
+export function keyIdsAnnotation(input: RenderInput): string | undefined {
+  const ids = [...new Set(input.keys.flatMap((k) => k.keyIds ?? []))].sort();
+  return ids.length > 0 ? ids.join(',') : undefined;
+}
+
 /** Where a key's verifier Secret is mounted, as a whole directory. */
 export function keyDir(key: RenderKey): string {
   return `${BACKEND.keysRoot}/${key.signingKeyName}`;

@@ -4,7 +4,7 @@
  *   npx tsx cdk8s/render-examples.ts           write them
  *   npx tsx cdk8s/render-examples.ts --check   exit 1 when a checked-in file differs
  * The keys stand in for what the SigningKey controller would report: the default verifier
- * Secret name and a fixed checksum per key.
+ * Secret name, a fixed checksum and a fixed key id per key.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,7 @@ export function renderExample(name: string): string {
       signingKeyName: ref.name,
       verifierSecretName: verifierSecretName(ref.name),
       checksum: digest(`golden:${ref.name}`),
+      keyIds: [`ed25519-${digest(`golden kid:${ref.name}`).slice(0, 16)}`],
     })),
   });
 

@@ -8,6 +8,11 @@ export interface RenderKey {
   verifierSecretName: string;
   /** Digest of the Secret's content; a change rolls the pods. */
   checksum: string;
+  /**
+   * Key ids the Secret holds (its `<kid>.json` entries). Listed on the pod template, so a
+   * SigningKey can see from the API which keys a rolled-out Deployment verifies with.
+   */
+  keyIds?: string[];
 }
 
 /** Everything a render depends on. The same input always gives byte-identical output. */

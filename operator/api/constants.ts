@@ -46,6 +46,12 @@ export const ANNOTATIONS = {
   rotate: `${GROUP}/rotate`,
   /** On the backend pod template: sha256 over the ConfigMap data and every key checksum. */
   checksum: `${GROUP}/checksum`,
+  /**
+   * On the backend pod template: the key ids of every verifier Secret it mounts, sorted and
+   * comma-separated (not secret). A SigningKey promotes a Pending key only once the Deployment of
+   * every consumer lists it here and has fully rolled out.
+   */
+  keyIds: `${GROUP}/key-ids`,
 } as const;
 
 /**

@@ -21,6 +21,7 @@ describe('resolveSigningKey', () => {
         rotationInterval: '30d',
         overlap: '14d',
         source: { mode: 'generate' },
+        rolloutTimeout: '10m',
         historyLimit: 5,
       },
     });

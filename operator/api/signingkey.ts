@@ -32,6 +32,8 @@ export const SK_DEFAULTS = {
   sourceMode: 'generate',
   importKey: 'key',
   historyLimit: 5,
+  /** As long as a Deployment's default progress deadline. */
+  rolloutTimeout: '10m',
 } as const;
 
 const SOURCE_SECRET_MESSAGE =
@@ -99,6 +101,10 @@ export const SigningKeySpecSchema = z
       { positive: true },
     ).default(SK_DEFAULTS.overlap),
     source: Source.prefault({}),
+    rolloutTimeout: duration(
+      'How long every FractalLBA using this key has to roll out a new Pending key (its Deployment fully updated and available) before the SigningKey reports Degraded naming it. The key is never promoted past a consumer that has not rolled it out; it stays Pending until then.',
+      { positive: true },
+    ).default(SK_DEFAULTS.rolloutTimeout),
     historyLimit: z
       .int()
       .min(0)

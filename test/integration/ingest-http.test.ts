@@ -187,7 +187,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
     await submit(b.url, recordToJson(rec));
     expect((await walBodies(b.walDir)).some((x) => x.includes(rec.pcs_id))).toBe(true);
     const reports = await inspectWal(b.walDir);
-    expect(reports.every((r) => r.damage === undefined)).toBe(true);
+    expect(reports.every((r) => r.damages.length === 0)).toBe(true);
   });
 
   it('GET /health says OK; /ready lists the key ids; /metrics has the reference names', async () => {

@@ -1,0 +1,109 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+
+import { API_VERSION, FIELD_MANAGER, FRACTALLBA, LABELS } from '../api/constants.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { Clock } from '../kube/clock.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import { WriteExpectations } from '../kube/expectations.ts';
+import { CacheFactory, type KindCache } from '../kube/informer-factory.ts';
+import { objectKey, type KubeObject } from '../kube/types.ts';
+import { Controller } from '../runtime/controller.ts';
+import type { OperatorMetrics } from '../runtime/metrics.ts';
+import { CHILD_KINDS, OPTIONAL_CHILD_KINDS, kindKey } from './children.ts';
+import type { FractalLBADeps, FractalLBAObject } from './deps.ts';
+import { reconcileFractalLBA } from './reconcile.ts';
+import { summariseSecret, type SecretSummary } from './secrets.ts';
+import { watchChildren, watchFractalLBAs, watchSecrets } from './watches.ts';
+
+export interface FractalLBAControllerOptions {
+  kc: KubeConfig;
+  client: KubeClient;
+  /** Namespaces to watch; empty for all. */
+  namespaces: readonly string[];
+  logger: Logger;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  clock: Clock;
+  workers: number;
+  resyncMs: number;
+  operatorNamespace?: string;
+}
+
+/** The FractalLBA controller and the caches it reads. */
+export interface FractalLBAController {
+  controller: Controller;
+  caches: KindCache<KubeObject>[];
+  /** Starts the work queue's periodic resync of every FractalLBA. */
+  startResync(): void;
+}
+
+export const CONTROLLER_NAME = 'fractallba';
+
+/**
+ * Wires the FractalLBA reconciler to its watches: FractalLBAs, every child kind (selected by our
+ * managed-by label, so only our own children are cached), and Secrets (summarised, no values).
+ * Child kinds the cluster does not serve (no Prometheus Operator CRDs) are skipped; a FractalLBA
+ * that asks for one reports it in status.
+ */
+export async function createFractalLBAController(
+  o: FractalLBAControllerOptions,
+): Promise<FractalLBAController> {
+  const factory = new CacheFactory(o.kc, o.client);
+  const common = { namespaces: o.namespaces, logger: o.logger, clock: o.clock };
+
+  const fractallbas = await factory.cacheFor<FractalLBAObject>(
+    { apiVersion: API_VERSION, kind: FRACTALLBA.kind },
+    common,
+  );
+  const secrets = await factory.cacheFor<SecretSummary>(
+    { apiVersion: 'v1', kind: 'Secret' },
+    { ...common, transform: (s) => summariseSecret(s) },
+  );
+  const children = new Map<string, KindCache<KubeObject>>();
+  for (const gvk of CHILD_KINDS) {
+    if (OPTIONAL_CHILD_KINDS.has(gvk.kind) && !(await o.client.isServed(gvk))) {
+      o.logger.info(
+        { kind: kindKey(gvk) },
+        'the cluster does not serve this optional child kind; not watching it',
+      );
+      continue;
+    }
+    const labelSelector = `${LABELS.managedBy}=${FIELD_MANAGER}`;
+    children.set(
+      kindKey(gvk),
+      await factory.cacheFor<KubeObject>(gvk, { ...common, labelSelector }),
+    );
+  }
+
+  const expectations = new WriteExpectations(15_000, o.clock);
+  const deps: FractalLBADeps = {
+    api: o.client,
+    caches: { fractallbas, secrets, children },
+    expectations,
+    events: o.events,
+    clock: o.clock,
+    fieldManager: FIELD_MANAGER,
+    operatorNamespace: o.operatorNamespace,
+  };
+  const controller = new Controller({
+    name: CONTROLLER_NAME,
+    reconcile: (req, ctx) => reconcileFractalLBA(req, ctx, deps),
+    metrics: o.metrics,
+    logger: o.logger,
+    workers: o.workers,
+    clock: o.clock,
+  });
+
+  const enqueue = (key: string) => controller.enqueue(key);
+  watchFractalLBAs(fractallbas, expectations, enqueue);
+  watchSecrets(secrets, fractallbas, enqueue);
+  for (const cache of children.values()) watchChildren(cache, expectations, enqueue);
+
+  return {
+    controller,
+    caches: [fractallbas, secrets, ...children.values()] as KindCache<KubeObject>[],
+    startResync: () =>
+      controller.queue.resyncEvery(o.resyncMs, () => fractallbas.list().map((f) => objectKey(f))),
+  };
+}
