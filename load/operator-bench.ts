@@ -75,9 +75,17 @@ async function main(): Promise<void> {
     }
     const convergeS = (performance.now() - t0) / 1000;
     const children = (await listChildren(client, ns.name, names[0] as string)).length;
-    // Status writes land just after the children; let the last ones settle before counting.
-    await new Promise((r) => setTimeout(r, 5_000));
-    const created = (await writes.count()) - before;
+    // Status follows the rollouts (and here the WAL claims stay Pending, so Deployments settle
+    // on "not available"); the creation phase ends when a whole resync period passes unwritten.
+    let last = await writes.count();
+    for (let still = 0; still < 2; ) {
+      await new Promise((r) => setTimeout(r, (RESYNC_S * 1000) / 2));
+      const now = await writes.count();
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+    const settleS = (performance.now() - t0) / 1000;
+    const created = last - before;
 
     const quietStart = await writes.count();
     await new Promise((r) => setTimeout(r, 10 * RESYNC_S * 1000));
@@ -91,8 +99,9 @@ async function main(): Promise<void> {
         '| measure | value |',
         '|---|---:|',
         `| time until all reconciled | ${convergeS.toFixed(1)} s |`,
+        `| time until the operator stopped writing | ${settleS.toFixed(1)} s |`,
         `| operator API writes, total | ${created} |`,
-        `| writes per FractalLBA (floor: ${children} children + status) | ${(created / COUNT).toFixed(2)} |`,
+        `| writes per FractalLBA (floor: ${children} children + 1 status) | ${(created / COUNT).toFixed(2)} |`,
         `| operator peak RSS | ${peakRssMiB(operator.pid)} MiB |`,
         `| writes during 10 resyncs with nothing changed | ${quiet} |`,
         '',

@@ -82,7 +82,8 @@ function backendEnv(kubectl: Kubectl, keysRoot: string): Record<string, string> 
   ) as {
     data: Record<string, string>;
   };
-  const env: Record<string, string> = { ...cm.data };
+  // The pod listens on 0.0.0.0:8080; here the backend stays on a loopback port of its own.
+  const { HOST: _host, PORT: _port, ...env } = cm.data;
   if (env.PCS_KEYS_DIR)
     env.PCS_KEYS_DIR = env.PCS_KEYS_DIR.split(',')
       .map((d) => path.join(keysRoot, path.basename(d)))
@@ -95,6 +96,34 @@ function backendEnv(kubectl: Kubectl, keysRoot: string): Record<string, string> 
     PCS_KEYS_POLL: '1s',
     LOG_LEVEL: 'warn',
   };
+}
+
+/**
+ * A cluster without a storage provisioner (the local control plane has none) never binds the WAL
+ * claim, so the pod is never scheduled. There the demo provides a volume for the claim, as an
+ * administrator would; kwok runs no containers, so its hostPath is never written.
+ */
+function provideWalVolume(kubectl: Kubectl): void {
+  const classes = JSON.parse(kubectl(['get', 'storageclass', '-o', 'json'])) as {
+    items: unknown[];
+  };
+  if (classes.items.length > 0) return;
+  say(`no StorageClass in this cluster: providing a PersistentVolume for claim ${FLK}-wal`);
+  kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `${NAMESPACE}-${FLK}-wal` },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Delete',
+        hostPath: { path: `/tmp/${NAMESPACE}-${FLK}-wal` },
+        claimRef: { namespace: NAMESPACE, name: `${FLK}-wal` },
+      },
+    }),
+  );
 }
 
 async function submitSigned(
@@ -164,6 +193,7 @@ async function main(): Promise<void> {
         'examples/fractallba-dev.yaml',
       ]),
     );
+    provideWalVolume(kubectl);
     say('waiting for both to be Ready (kubectl wait --for=condition=Ready)');
     process.stdout.write(
       kubectl([
