@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     // Status follows the rollouts (and here the WAL claims stay Pending, so Deployments settle
     // on "not available"); the creation phase ends when a whole resync period passes unwritten.
     let last = await writes.count();
-    for (let still = 0; still < 2; ) {
+    for (let still = 0; still < 2;) {
       await new Promise((r) => setTimeout(r, (RESYNC_S * 1000) / 2));
       const now = await writes.count();
       still = now === last ? still + 1 : 0;
