@@ -11,13 +11,17 @@ import { LeaderElector } from './kube/leader-election.ts';
 import { kubeLeaseStore } from './kube/lease.ts';
 import { createFractalLBAController } from './fractallba/controller.ts';
 import { createSigningKeyController } from './signingkey/controller.ts';
-import { ConfigError, parseConfig, type OperatorConfig } from './runtime/config.ts';
+import { ConfigError, parseConfig, usage, type OperatorConfig } from './runtime/config.ts';
 import { HealthServer } from './runtime/health-server.ts';
 import { createLogger } from './runtime/logger.ts';
 import { createOperatorMetrics } from './runtime/metrics.ts';
 import { Shutdown } from './runtime/shutdown.ts';
 
 function configOrExit(): OperatorConfig {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(usage());
+    process.exit(0);
+  }
   try {
     return parseConfig(process.argv.slice(2), process.env);
   } catch (err) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, parseConfig } from './config.ts';
+import { ConfigError, SETTINGS, parseConfig, usage } from './config.ts';
 
 describe('parseConfig', () => {
   it('has defaults for a local run: all namespaces, no leader election, health on loopback 8081', () => {
@@ -60,5 +60,13 @@ describe('parseConfig', () => {
 
   it('refuses an unknown flag, listing the known ones', () => {
     expect(() => parseConfig(['--leader'], {})).toThrow(/known flags: --namespaces/);
+  });
+});
+
+describe('usage', () => {
+  it('names every flag with its variable, so --help and the parser cannot drift apart', () => {
+    const text = usage();
+    for (const s of Object.values(SETTINGS))
+      expect(text).toMatch(new RegExp(`--${s.flag}\\s+${s.env}\\s`));
   });
 });

@@ -86,6 +86,14 @@ export const SETTINGS = {
 const NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** `--help`: every flag with its variable and what it does, one per line. */
+export function usage(): string {
+  const lines = Object.values(SETTINGS).map(
+    (s) => `  --${s.flag.padEnd(18)} ${s.env.padEnd(22)} ${s.help}`,
+  );
+  return `usage: flk-operator [flags]   (each flag can also be set by the variable beside it)\n${lines.join('\n')}\n`;
+}
+
 /** Reads flags, then the environment, then defaults; throws one ConfigError for the first bad value. */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const options = Object.fromEntries(
