@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { generateEd25519 } from '../pcs/keygen.ts';
 import { parseSignerKey, formatKeyFile } from '../pcs/keyfile.ts';
-import { recordToJson } from '../pcs/serialize.ts';
+import { formatRecord } from '../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../pcs/sign.ts';
 import type { SignerKey } from '../pcs/keyfile.ts';
 import { freePort, waitForPort } from '../test/harness/ports.ts';
@@ -46,7 +46,7 @@ function bodies(
   const out: string[] = [];
   for (let i = 0; i < count; i++)
     out.push(
-      recordToJson(
+      formatRecord(
         signRecord(buildRecord({ shard_id: `bench-${tag}-${process.pid}-${i}`, epoch: i }), signer),
       ),
     );

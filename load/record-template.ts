@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalPayload } from '../pcs/canonical.ts';
 import type { PcsRecord } from '../pcs/record.ts';
-import { recordToJson } from '../pcs/serialize.ts';
+import { formatRecord } from '../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../pcs/sign.ts';
 import type { RecordTemplate } from './k6/sign.js';
 
@@ -43,7 +43,7 @@ function referenceRecord(shard: string, epoch: number) {
     sent_at: SENT_AT,
     pcs_id: rec.pcs_id,
     sig: rec.sig,
-    body: recordToJson(rec),
+    body: formatRecord(rec),
   };
 }
 
@@ -61,7 +61,7 @@ export function recordTemplate(): RecordTemplate {
   return {
     check_hmac_key: CHECK_KEY,
     payload: marked(canonicalPayload(rec).toString('utf8')),
-    body: marked(recordToJson(rec)),
+    body: marked(formatRecord(rec)),
     checks: [
       referenceRecord('check-a', 0),
       referenceRecord('check-b', 7),

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSignerKey, SIGNER_FILE } from '../../pcs/keyfile.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, signRecord } from '../../pcs/sign.ts';
 import { REPO_ROOT, spawnBackend, submit, type BackendProcess } from '../harness/backend.ts';
 import { freePort, waitForPort } from '../harness/ports.ts';
@@ -136,7 +136,7 @@ async function submitSigned(
   );
   const record = signRecord(buildRecord({ shard_id: shard, epoch: 1 }), signer);
   for (const attempt of [1, 2]) {
-    const r = await submit(backend.url, recordToJson({ ...record, attempt }));
+    const r = await submit(backend.url, formatRecord({ ...record, attempt }));
     say(
       `POST /v1/pcs/submit (signed by ${signer.kid}, attempt ${attempt}) → ${r.status}\n${JSON.stringify(r.json, null, 2)}`,
     );

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { Controller } from '../../operator/runtime/controller.ts';
 import { createOperatorMetrics } from '../../operator/runtime/metrics.ts';
@@ -45,10 +45,10 @@ async function exercise(url: string, tag: string): Promise<void> {
   const records = Array.from({ length: 20 }, (_, i) =>
     signRecord(buildRecord({ shard_id: `alerts-${tag}-${process.pid}-${i}`, epoch: i }), signer),
   );
-  for (const r of records) await submit(url, recordToJson(r));
-  await submit(url, recordToJson({ ...records[0]!, attempt: 2 })); // dedup hit
-  await submit(url, recordToJson({ ...records[1]!, sig: Buffer.alloc(32).toString('base64') }));
-  await submit(url, recordToJson({ ...records[1]!, sig: 'not base64!' }));
+  for (const r of records) await submit(url, formatRecord(r));
+  await submit(url, formatRecord({ ...records[0]!, attempt: 2 })); // dedup hit
+  await submit(url, formatRecord({ ...records[1]!, sig: Buffer.alloc(32).toString('base64') }));
+  await submit(url, formatRecord({ ...records[1]!, sig: 'not base64!' }));
   await submit(url, '{"pcs_id":');
   await submit(url, '{}', 'text/plain');
   await fetch(`${url}/ready`);

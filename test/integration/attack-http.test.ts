@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachRecord } from '../../backend/wal/reader.ts';
 import { formatKeyFile, generateHmac } from '../../pcs/keys.ts';
 import type { PcsRecord } from '../../pcs/record.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { REPO_ROOT, startBackend, submit, type RunningBackend } from '../harness/backend.ts';
 import { freePort, waitForPort } from '../harness/ports.ts';
@@ -54,7 +54,7 @@ describe('hostile input over HTTP', () => {
   });
   afterAll(() => b.close());
 
-  const base = () => recordToJson(signed());
+  const base = () => formatRecord(signed());
   const hostile: [string, number, () => string | Buffer][] = [
     ['60,000 nested arrays', 400, () => '['.repeat(60_000)],
     ['10,000 nested objects', 400, () => '{"a":'.repeat(10_000)],
@@ -104,7 +104,7 @@ describe('hostile input over HTTP', () => {
       401,
       () => {
         const r = signed({});
-        return recordToJson({
+        return formatRecord({
           ...r,
           sig: r.sig.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
         });
@@ -115,7 +115,7 @@ describe('hostile input over HTTP', () => {
       401,
       () => {
         const r = signed();
-        return recordToJson({ ...r, sig: `${r.sig} ` });
+        return formatRecord({ ...r, sig: `${r.sig} ` });
       },
     ],
   ];
@@ -128,7 +128,7 @@ describe('hostile input over HTTP', () => {
   });
 
   it('the same record 200 times in parallel: one stored outcome, answers differ at most in dedup_hit', async () => {
-    const body = recordToJson(signed());
+    const body = formatRecord(signed());
     const answers = await Promise.all(Array.from({ length: 200 }, () => submit(b.url, body)));
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
     expect(new Set(answers.map((a) => JSON.stringify({ ...a.json, dedup_hit: null }))).size).toBe(
@@ -139,7 +139,7 @@ describe('hostile input over HTTP', () => {
   it('one pcs_id with 100 different signed contents in parallel: every answer is the first one', async () => {
     const rec = buildRecord({ shard_id: `attack-http-race-${process.pid}`, epoch: 1 });
     const variants = Array.from({ length: 100 }, (_, i) =>
-      recordToJson(
+      formatRecord(
         signRecord({ ...rec, attempt: i + 1, budget: i % 2 ? 0.9 : rec.budget }, signer),
       ),
     );
@@ -229,7 +229,7 @@ describe('logs at LOG_LEVEL=trace', () => {
       const url = `http://127.0.0.1:${port}`;
       const rec = signed();
       const marker = `BODYMARKER-${process.pid}`;
-      const body = recordToJson(rec).replace('{', `{"marker":"${marker}",`);
+      const body = formatRecord(rec).replace('{', `{"marker":"${marker}",`);
       await submit(url, body);
       await submit(url, body);
       await submit(url, body.replace(rec.sig, Buffer.alloc(32, 7).toString('base64')));

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatKeyFile, generateHmac, type GeneratedKey } from '../../pcs/keys.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, signRecord } from '../../pcs/sign.ts';
 import type { Scheme } from '../../pcs/schemes.ts';
 import { startBackend, submit, type RunningBackend } from '../harness/backend.ts';
@@ -42,7 +42,7 @@ let n = 0;
 function signedBy(key: GeneratedKey, scheme: Scheme = 'hmac-sha256', secretOf = key): string {
   const secret = Buffer.from(secretOf.verifier.secret_b64 as string, 'base64');
   const rec = buildRecord({ shard_id: `keys-${process.pid}-${++n}`, epoch: n });
-  return recordToJson(signRecord(rec, { scheme, key: { alg: 'hmac-sha256', secret } }));
+  return formatRecord(signRecord(rec, { scheme, key: { alg: 'hmac-sha256', secret } }));
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 1_500));

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PcsRecord } from '../../pcs/record.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { startBackend, submit, type RunningBackend } from '../harness/backend.ts';
 import { startPostgres, startRedis, type TestServer } from '../harness/servers.ts';
@@ -80,7 +80,7 @@ describe('postgres store and hostile pcs_id values', () => {
   ])(
     'a signed record whose pcs_id holds %s is a 202 structure failure, not a 503 store outage',
     async (_label, pcsId) => {
-      const r = await submit(b.url, recordToJson(record('pg-hostile', { pcs_id: pcsId })));
+      const r = await submit(b.url, formatRecord(record('pg-hostile', { pcs_id: pcsId })));
       // Observed: 503 dedup_unavailable (invalid byte sequence / invalid json / index row size),
       // for ever, with Retry-After: 1 inviting the agent to retry it endlessly.
       expect(r.status).toBe(202);
@@ -99,7 +99,7 @@ describe('postgres store and hostile pcs_id values', () => {
     try {
       await c.backend.replayed;
       await lone.stop('SIGKILL');
-      const r = await submit(c.url, recordToJson(record('pg-down')));
+      const r = await submit(c.url, formatRecord(record('pg-down')));
       expect(r.status).toBe(503);
       // Observed: "postgres dedup store unavailable during get: connect ECONNREFUSED 127.0.0.1:<port>"
       expect(r.text).not.toContain(String(lone.port));
@@ -130,10 +130,10 @@ describe('redis store and hostile pcs_id values', () => {
   });
 
   it('pcs_ids that differ only in lone surrogates get their own answers, not each other’s', async () => {
-    const first = await submit(b.url, recordToJson(record('redis-lone', { pcs_id: '\ud800' })));
+    const first = await submit(b.url, formatRecord(record('redis-lone', { pcs_id: '\ud800' })));
     expect(first.json.pcs_id).toBe('\ud800');
     for (const other of ['\ud801', '\ufffd']) {
-      const r = await submit(b.url, recordToJson(record('redis-lone', { pcs_id: other })));
+      const r = await submit(b.url, formatRecord(record('redis-lone', { pcs_id: other })));
       // Observed: the answer says pcs_id "\ud800" and dedup_hit true — the key is UTF-8 encoded
       // with U+FFFD substitution, so all three ids share one Redis key.
       expect(r.json.pcs_id).toBe(other);
@@ -145,7 +145,7 @@ describe('redis store and hostile pcs_id values', () => {
 /** One submit, timed; `mismatch` when a 2xx answer names another record. */
 async function timedSubmit(url: string, rec: PcsRecord) {
   const t0 = performance.now();
-  const body = recordToJson(rec);
+  const body = formatRecord(rec);
   try {
     const res = await fetch(`${url}/v1/pcs/submit`, {
       method: 'POST',

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scanSegment } from '../../backend/wal/format.ts';
 import { forEachRecord } from '../../backend/wal/reader.ts';
 import type { PcsRecord } from '../../pcs/record.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { REPO_ROOT, spawnBackend, startBackend, submit } from '../harness/backend.ts';
 import { freePort, waitForPort } from '../harness/ports.ts';
@@ -76,7 +76,7 @@ describe('WAL volume full (ENOSPC)', () => {
         const retryAfter = new Set<string | null>();
         for (let round = 0; round < 30; round++) {
           const recs = Array.from({ length: 20 }, (_, i) => record('full', round * 20 + i));
-          const answers = await Promise.all(recs.map((r) => submit(b.url, recordToJson(r))));
+          const answers = await Promise.all(recs.map((r) => submit(b.url, formatRecord(r))));
           answers.forEach((a, i) => {
             statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
             if (a.status === 200 || a.status === 202) acked.push(recs[i]!.pcs_id);
@@ -91,7 +91,7 @@ describe('WAL volume full (ENOSPC)', () => {
         // Space returns. (The writer keeps appending to its one open segment after a failed
         // write, truncating the torn tail, so there is no closed segment to compact here.)
         fs.unlinkSync(path.join(vol.dir, 'ballast'));
-        const after = await submit(b.url, recordToJson(record('full-after', 1)));
+        const after = await submit(b.url, formatRecord(record('full-after', 1)));
         expect(after.status).toBe(200);
       } finally {
         await b.close();
@@ -197,7 +197,7 @@ describe('WAL damage and restarts', () => {
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let i = w; i < 400; i += 8) {
-          const a = await submit(first.url, recordToJson(record('flip', i)));
+          const a = await submit(first.url, formatRecord(record('flip', i)));
           if (a.status === 200) acked.push(i);
         }
       }),
@@ -220,7 +220,7 @@ describe('WAL damage and restarts', () => {
     try {
       let notHits = 0;
       for (const i of acked) {
-        const a = await submit(second.url, recordToJson(record('flip', i)));
+        const a = await submit(second.url, formatRecord(record('flip', i)));
         if (a.json.dedup_hit !== true) notHits++;
       }
       // Observed: 200 acknowledged records (everything after the flipped byte) come back as new.
@@ -237,7 +237,7 @@ describe('WAL damage and restarts', () => {
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let i = w; i < 240; i += 8) {
-          const a = await submit(first.url, recordToJson(record('torn', i)));
+          const a = await submit(first.url, formatRecord(record('torn', i)));
           if (a.status === 200 || a.status === 202) acked.set(i, a.status);
         }
       }),
@@ -259,7 +259,7 @@ describe('WAL damage and restarts', () => {
       const b = await spawnBackend(env(walDir));
       try {
         for (const [i, status] of acked) {
-          const a = await submit(b.url, recordToJson(record('torn', i)));
+          const a = await submit(b.url, formatRecord(record('torn', i)));
           expect(a.status).toBe(status);
           expect(a.json.dedup_hit).toBe(true);
         }
@@ -334,7 +334,7 @@ describe('damaged dedup snapshot', () => {
     const p = await startOrFail({ PCS_SIGN_ALG: 'hmac', PCS_HMAC_KEY: KEY, WAL_DIR: walDir });
     try {
       if (p.code !== undefined) return; // refused at start: acceptable
-      const a = await submit(p.url, recordToJson(rec));
+      const a = await submit(p.url, formatRecord(rec));
       // Observed: 500 {"error":{"code":"internal"}} for this pcs_id, for the whole TTL.
       expect(a.status).toBe(200);
     } finally {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { REPO_ROOT, spawnBackend, startBackend, submit } from '../harness/backend.ts';
 import { startRedis, type TestServer } from '../harness/servers.ts';
@@ -114,7 +114,7 @@ describe('the wal command', () => {
         key: hmacMaterial(KEY),
       }),
     );
-    for (const r of recs) expect((await submit(be.url, recordToJson(r))).status).toBe(200);
+    for (const r of recs) expect((await submit(be.url, formatRecord(r))).status).toBe(200);
     await be.stop('SIGKILL');
     const seg = path.join(
       walDir,
@@ -146,7 +146,7 @@ describe('the wal command', () => {
 
     const be2 = await spawnBackend({ ...env, POD_NAME: 'pod-1', WAL_REPLAY_ON_START: 'false' });
     for (const r of recs)
-      expect((await submit(be2.url, recordToJson(r))).json.dedup_hit).toBe(true);
+      expect((await submit(be2.url, formatRecord(r))).json.dedup_hit).toBe(true);
     await be2.stop('SIGTERM');
 
     // Everything is old now; compaction keeps only the newest segment of the writer.

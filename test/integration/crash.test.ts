@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forEachRecord } from '../../backend/wal/reader.ts';
 import type { PcsRecord } from '../../pcs/record.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { spawnBackend, submit } from '../harness/backend.ts';
 
@@ -38,7 +38,7 @@ describe('SIGKILL under load', () => {
       while (!killed && next < 20_000) {
         const rec = record(next++);
         try {
-          const r = await submit(first.url, recordToJson(rec));
+          const r = await submit(first.url, formatRecord(rec));
           if (r.status === 200 || r.status === 202)
             acked.set(rec.pcs_id, { status: r.status, body: r.json });
         } catch {
@@ -69,7 +69,7 @@ describe('SIGKILL under load', () => {
         const rec = record(i);
         const before = acked.get(rec.pcs_id);
         if (!before) continue;
-        const r = await submit(second.url, recordToJson(rec));
+        const r = await submit(second.url, formatRecord(rec));
         expect(r.status).toBe(before.status);
         expect(r.json.dedup_hit).toBe(true);
         expect({ ...r.json, dedup_hit: false }).toEqual({ ...before.body, dedup_hit: false });

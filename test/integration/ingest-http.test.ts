@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatKeyFile, parseSignerKey } from '../../pcs/keyfile.ts';
 import { generateEd25519 } from '../../pcs/keygen.ts';
 import type { PcsRecord } from '../../pcs/record.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { inspectWal, forEachRecord } from '../../backend/wal/reader.ts';
 import { startBackend, submit, type RunningBackend } from '../harness/backend.ts';
@@ -43,7 +43,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
 
   it('accepts a signed record with 200 and the recomputed values, then answers a duplicate from the store', async () => {
     const rec = signed();
-    const first = await submit(b.url, recordToJson(rec));
+    const first = await submit(b.url, formatRecord(rec));
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({
       pcs_id: rec.pcs_id,
@@ -55,7 +55,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
     for (const f of ['D_hat', 'budget', 'regime', 'recomputed_budget'])
       expect(first.json).toHaveProperty(f);
 
-    const again = await submit(b.url, recordToJson({ ...rec, attempt: 2 }));
+    const again = await submit(b.url, formatRecord({ ...rec, attempt: 2 }));
     expect(again.status).toBe(200);
     expect({ ...again.json, dedup_hit: false }).toEqual(first.json);
     expect(again.json.dedup_hit).toBe(true);
@@ -65,16 +65,16 @@ describe('ingest over HTTP, memory store, HMAC', () => {
     const hitsBefore = await metric(b.url, 'flk_dedup_hits');
     const rec = signed();
     const forged = { ...rec, sig: signed().sig };
-    const r = await submit(b.url, recordToJson(forged));
+    const r = await submit(b.url, formatRecord(forged));
     expect(r.status).toBe(401);
     expect(r.json.error).toMatchObject({ code: 'signature_invalid', field: 'sig' });
     expect(await b.backend.store.get(rec.pcs_id)).toBeUndefined();
 
     // The genuine record is then new, not a duplicate of the forgery.
-    const ok = await submit(b.url, recordToJson(rec));
+    const ok = await submit(b.url, formatRecord(rec));
     expect(ok.json.dedup_hit).toBe(false);
     // A forgery of an already stored record gets 401 too, not the stored answer.
-    expect((await submit(b.url, recordToJson({ ...rec, coh_star: 0.74 }))).status).toBe(401);
+    expect((await submit(b.url, formatRecord({ ...rec, coh_star: 0.74 }))).status).toBe(401);
     expect(await metric(b.url, 'flk_dedup_hits')).toBe(hitsBefore);
   });
 
@@ -86,7 +86,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
     ['empty', ''],
     ['non-canonical padding bits', Buffer.alloc(32, 0).toString('base64').replace(/A=$/, 'B=')],
   ])('a signature that is %s is a 401, not a 500', async (_name, sig) => {
-    const r = await submit(b.url, recordToJson({ ...signed(), sig }));
+    const r = await submit(b.url, formatRecord({ ...signed(), sig }));
     expect(r.status).toBe(401);
   });
 
@@ -126,14 +126,14 @@ describe('ingest over HTTP, memory store, HMAC', () => {
   );
 
   it('a duplicate key anywhere is a 400 naming the key', async () => {
-    const text = recordToJson(signed()).replace('"shard_id":', '"D_hat":1.0,"shard_id":');
+    const text = formatRecord(signed()).replace('"shard_id":', '"D_hat":1.0,"shard_id":');
     const r = await submit(b.url, text);
     expect(r.status).toBe(400);
     expect(r.json.error).toMatchObject({ code: 'duplicate_key', field: 'D_hat' });
   });
 
   it('an integer a double cannot hold is a 400 naming the field', async () => {
-    const text = recordToJson(signed()).replace(/"attempt":1/, '"attempt":9007199254740993');
+    const text = formatRecord(signed()).replace(/"attempt":1/, '"attempt":9007199254740993');
     const r = await submit(b.url, text);
     expect(r.status).toBe(400);
     expect(r.json.error).toMatchObject({ code: 'unsafe_number', field: 'attempt' });
@@ -146,7 +146,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
     ['scales', '"scales":"2,4"', 'invalid_field'],
   ])('a wrongly typed %s (%s) is a 400 naming it', async (field, replacement, code) => {
     const rec = signed();
-    const text = recordToJson(rec).replace(
+    const text = formatRecord(rec).replace(
       new RegExp(`"${field}":(\\[[^\\]]*\\]|[^,}]+)`),
       replacement,
     );
@@ -157,7 +157,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
 
   it('a missing required field is a 400 naming it', async () => {
     const { merkle_root: _m, ...rest } = signed();
-    const r = await submit(b.url, recordToJson(rest as PcsRecord));
+    const r = await submit(b.url, formatRecord(rest as PcsRecord));
     expect(r.status).toBe(400);
     expect(r.json.error).toMatchObject({ code: 'missing_field', field: 'merkle_root' });
   });
@@ -169,12 +169,12 @@ describe('ingest over HTTP, memory store, HMAC', () => {
   });
 
   it('unknown extra fields are ignored', async () => {
-    const text = recordToJson(signed()).replace('{', '{"agent_build":"x","extra":{"n":[1,2]},');
+    const text = formatRecord(signed()).replace('{', '{"agent_build":"x","extra":{"n":[1,2]},');
     expect((await submit(b.url, text)).status).toBe(200);
   });
 
   it('identical records in flight at once: one stored outcome, identical answers', async () => {
-    const body = recordToJson(signed());
+    const body = formatRecord(signed());
     const answers = await Promise.all(Array.from({ length: 16 }, () => submit(b.url, body)));
     const statuses = new Set(answers.map((a) => a.status));
     expect(statuses).toEqual(new Set([200]));
@@ -184,7 +184,7 @@ describe('ingest over HTTP, memory store, HMAC', () => {
 
   it('every answered request is in the WAL before its answer', async () => {
     const rec = signed();
-    await submit(b.url, recordToJson(rec));
+    await submit(b.url, formatRecord(rec));
     expect((await walBodies(b.walDir)).some((x) => x.includes(rec.pcs_id))).toBe(true);
     const reports = await inspectWal(b.walDir);
     expect(reports.every((r) => r.damages.length === 0)).toBe(true);
@@ -264,8 +264,8 @@ describe('metrics behind Basic Auth, rate limit, several keys', () => {
       scheme: 'hmac-sha256-payload',
       key: hmacMaterial(HMAC_KEY),
     });
-    expect((await submit(b.url, recordToJson(viaEd))).status).toBe(200);
-    expect((await submit(b.url, recordToJson(viaPayload))).status).toBe(200);
+    expect((await submit(b.url, formatRecord(viaEd))).status).toBe(200);
+    expect((await submit(b.url, formatRecord(viaPayload))).status).toBe(200);
   });
 
   it('past the burst the submit route answers 429 with Retry-After, before touching the WAL', async () => {

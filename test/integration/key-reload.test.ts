@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatKeyFile, parseSignerKey } from '../../pcs/keyfile.ts';
 import { generateEd25519, generateHmac } from '../../pcs/keygen.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, signRecord } from '../../pcs/sign.ts';
 import { startBackend, submit, type RunningBackend } from '../harness/backend.ts';
 import { projectSecret } from '../harness/secret-projection.ts';
@@ -17,7 +17,7 @@ const file = (k: typeof a) => ({ [`${k.kid}.json`]: formatKeyFile(k.verifier) })
 
 let n = 0;
 const recordBy = (signer: typeof signerA) =>
-  recordToJson(signRecord(buildRecord({ shard_id: `reload-${++n}`, epoch: n }), signer));
+  formatRecord(signRecord(buildRecord({ shard_id: `reload-${++n}`, epoch: n }), signer));
 
 async function keyIds(url: string): Promise<string[]> {
   const r = (await fetch(`${url}/ready`).then((x) => x.json())) as { keyIds: string[] };

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { makeSigner } from '../../load/k6/sign.js';
 import { TEMPLATE_FILE, templateJson } from '../../load/record-template.ts';
@@ -37,7 +37,7 @@ describe('load scenarios: one definition for k6 and the Node runner', () => {
           key: hmacMaterial(key),
         },
       );
-      expect(sign(shard, epoch, sentAt).body).toBe(recordToJson(want));
+      expect(sign(shard, epoch, sentAt).body).toBe(formatRecord(want));
     }
   });
 

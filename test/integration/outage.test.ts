@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forEachRecord } from '../../backend/wal/reader.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { startBackend, type RunningBackend } from '../harness/backend.ts';
 import { startPostgres, startRedis, type TestServer } from '../harness/servers.ts';
@@ -26,7 +26,7 @@ async function burst(url: string, count: number) {
       const res = await fetch(`${url}/v1/pcs/submit`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: recordToJson(rec),
+        body: formatRecord(rec),
         signal: AbortSignal.timeout(HANG),
       });
       await res.arrayBuffer();

@@ -3,7 +3,7 @@ import { MemoryDedupStore } from '../../backend/dedup/memory.ts';
 import { PostgresDedupStore } from '../../backend/dedup/postgres.ts';
 import { RedisDedupStore } from '../../backend/dedup/redis.ts';
 import type { DedupStore, StoredOutcome } from '../../backend/dedup/store.ts';
-import { recordToJson } from '../../pcs/serialize.ts';
+import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { startBackend, submit, type RunningBackend } from '../harness/backend.ts';
 import { startPostgres, startRedis, type TestServer } from '../harness/servers.ts';
@@ -122,7 +122,7 @@ describe.each(['redis', 'postgres'] as const)('two backends sharing one %s store
           key: hmacMaterial(key),
         },
       );
-      const body = recordToJson(rec);
+      const body = formatRecord(rec);
       const answers = await Promise.all(
         Array.from({ length: 10 }, (_, i) => submit(i % 2 ? a.url : b.url, body)),
       );

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { parseSignerKey, type SignerKey } from '../../../pcs/keyfile.ts';
-import { recordToJson } from '../../../pcs/serialize.ts';
+import { formatRecord } from '../../../pcs/record.ts';
 import { buildRecord, signRecord } from '../../../pcs/sign.ts';
 import { API_VERSION, SIGNINGKEY, signerSecretName } from '../../../operator/api/constants.ts';
 import type {
@@ -108,7 +108,7 @@ let sequence = 0;
 export function signedRecord(signer: SignerKey, shard: string): string {
   sequence += 1;
   const record = buildRecord({ shard_id: `${shard}-${process.pid}-${sequence}`, epoch: sequence });
-  return recordToJson(signRecord(record, signer));
+  return formatRecord(signRecord(record, signer));
 }
 
 /** Backend processes verifying against a keys folder (PCS_KEYS_DIR), reloading it on change. */
