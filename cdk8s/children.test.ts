@@ -41,11 +41,15 @@ describe('Deployment', () => {
     expect(pod.serviceAccountName).toBe('demo');
   });
 
-  it('probes /health for liveness and /ready for readiness on port 8080', () => {
+  it('serves ingest on 8080 and probes /health and /ready on the plain admin port 9090', () => {
     const c = podSpec(MINIMAL_SPEC).containers[0];
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'admin', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health', port: 'admin' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'admin' });
+    expect(c.startupProbe.httpGet).toEqual({ path: '/health', port: 'admin' });
   });
 
   it('mounts each verifier Secret as a whole directory, never with subPath', () => {
@@ -131,6 +135,7 @@ describe('ConfigMap (the backend env contract)', () => {
     expect(data(MINIMAL_SPEC)).toEqual({
       PORT: '8080',
       HOST: '0.0.0.0',
+      ADMIN_PORT: '9090',
       LOG_LEVEL: 'info',
       PCS_KEYS_DIR: '/etc/flk/keys/agents',
       DEDUP_BACKEND: 'memory',
@@ -180,11 +185,14 @@ describe('ConfigMap (the backend env contract)', () => {
 });
 
 describe('Service', () => {
-  it('is a ClusterIP on port 80 to 8080 named http', () => {
+  it('is a ClusterIP on port 80 to 8080 named http, plus the admin port 9090', () => {
     const svc = byKind(render(MINIMAL_SPEC), 'Service');
     expect(svc.spec).toMatchObject({
       type: 'ClusterIP',
-      ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+      ports: [
+        { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', appProtocol: 'http' },
+        { name: 'admin', port: 9090, targetPort: 9090, protocol: 'TCP', appProtocol: 'http' },
+      ],
       selector: {
         'app.kubernetes.io/name': 'fractal-lba',
         'flk.fractal-lba.io/instance': 'demo',
@@ -235,12 +243,13 @@ describe('NetworkPolicy', () => {
   const rules = (spec: FractalLBASpec, extra = {}) =>
     byKind(render(spec, extra), 'NetworkPolicy').spec.ingress;
   const port = [{ port: 8080, protocol: 'TCP' }];
+  const admin = [{ port: 9090, protocol: 'TCP' }];
 
   it('admits the same namespace to the ingest port by default', () => {
     expect(rules(MINIMAL_SPEC)).toEqual([{ from: [{ podSelector: {} }], ports: port }]);
   });
 
-  it('admits the listed ingest and metrics peers, and the operator when its namespace is known', () => {
+  it('admits ingest peers to the ingest port, metrics peers and the operator to the admin port', () => {
     expect(rules(FULL_SPEC, { operatorNamespace: 'flk-system' })).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { team: 'agents' } } }], ports: port },
       {
@@ -252,7 +261,7 @@ describe('NetworkPolicy', () => {
             },
           },
         ],
-        ports: port,
+        ports: admin,
       },
       {
         from: [
@@ -261,7 +270,7 @@ describe('NetworkPolicy', () => {
             podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flk-operator' } },
           },
         ],
-        ports: port,
+        ports: admin,
       },
     ]);
   });
@@ -354,7 +363,7 @@ describe('ServiceMonitor and PrometheusRule', () => {
     expect(sm.metadata.labels?.release).toBe('prom');
     expect(sm.spec.endpoints).toEqual([
       {
-        port: 'http',
+        port: 'admin',
         path: '/metrics',
         interval: '30s',
         basicAuth: {

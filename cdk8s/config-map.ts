@@ -9,13 +9,16 @@ import { canonicalDuration } from '../operator/api/duration.ts';
 import { keyDir, sortedKeys } from './keys.ts';
 import { COMPONENTS, SUFFIX, childMetadata } from './metadata.ts';
 import { synth } from './synth.ts';
+import { ingestPort, tlsEnv } from './tls.ts';
 import type { KubeManifest, RenderInput } from './types.ts';
 
 export function backendEnv(input: RenderInput): Record<string, string> {
   const { spec } = input;
   const env: Record<string, string> = {
-    [E.port]: String(BACKEND.port),
+    [E.port]: String(ingestPort(input).containerPort),
     [E.host]: '0.0.0.0',
+    [E.adminPort]: String(BACKEND.adminPort),
+    ...tlsEnv(input),
     [E.logLevel]: spec.logLevel,
   };
 

@@ -26,6 +26,7 @@ import {
   walVolume,
 } from './pod.ts';
 import { synth } from './synth.ts';
+import { ingestPort, tlsMounts, tlsVolumes } from './tls.ts';
 import type { KubeManifest, RenderInput } from './types.ts';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -85,9 +86,13 @@ function strategy(input: RenderInput): k8s.DeploymentStrategy {
   };
 }
 
+/**
+ * Probes go to the plain-HTTP admin listener, so they keep working when the ingest port speaks
+ * HTTPS or demands client certificates that kubelet does not have.
+ */
 function httpProbe(path: string, periodSeconds: number, failureThreshold: number): k8s.Probe {
   return {
-    httpGet: { path, port: k8s.IntOrString.fromString(BACKEND.portName) },
+    httpGet: { path, port: k8s.IntOrString.fromString(BACKEND.adminPortName) },
     periodSeconds,
     failureThreshold,
     timeoutSeconds: 2,
@@ -96,6 +101,7 @@ function httpProbe(path: string, periodSeconds: number, failureThreshold: number
 
 function backendPodSpec(input: RenderInput): k8s.PodSpec {
   const keys = sortedKeys(input);
+  const ingest = ingestPort(input);
   return {
     serviceAccountName: childName(input),
     automountServiceAccountToken: false,
@@ -108,7 +114,10 @@ function backendPodSpec(input: RenderInput): k8s.PodSpec {
         name: BACKEND.containerName,
         image: input.spec.image,
         imagePullPolicy: 'IfNotPresent',
-        ports: [{ name: BACKEND.portName, containerPort: BACKEND.port, protocol: 'TCP' }],
+        ports: [
+          { name: ingest.name, containerPort: ingest.containerPort, protocol: 'TCP' },
+          { name: BACKEND.adminPortName, containerPort: BACKEND.adminPort, protocol: 'TCP' },
+        ],
         envFrom: [{ configMapRef: { name: childName(input, SUFFIX.config) } }],
         env: [
           { name: E.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -123,6 +132,7 @@ function backendPodSpec(input: RenderInput): k8s.PodSpec {
         volumeMounts: [
           walMount(),
           tmpMount(),
+          ...tlsMounts(input),
           // Whole directories, never subPath: kubelet then swaps rotated keys in place.
           ...keys.map((key, i) => ({
             name: keyVolumeName(i),
@@ -135,6 +145,7 @@ function backendPodSpec(input: RenderInput): k8s.PodSpec {
     volumes: [
       walVolume(input),
       tmpVolume(),
+      ...tlsVolumes(input),
       ...keys.map((key, i) => ({
         name: keyVolumeName(i),
         secret: { secretName: key.verifierSecretName, defaultMode: 0o440 },

@@ -21,6 +21,7 @@ export const COMPONENTS = {
   wal: 'wal',
   walCompaction: 'wal-compaction',
   monitoring: 'monitoring',
+  tls: 'tls',
 } as const;
 export type Component = (typeof COMPONENTS)[keyof typeof COMPONENTS];
 
@@ -28,6 +29,8 @@ export const SUFFIX = {
   config: 'config',
   wal: 'wal',
   walCompaction: 'wal-compaction',
+  tls: 'tls',
+  ingressTls: 'ingress-tls',
 } as const;
 
 export function childName(input: RenderInput, suffix?: string): string {

@@ -9,6 +9,7 @@ import { BACKEND, OPERATOR_POD_LABELS } from '../operator/api/constants.ts';
 import type { ResolvedFractalLBASpec } from '../operator/api/fractallba.ts';
 import { COMPONENTS, childMetadata, selectorLabels } from './metadata.ts';
 import { synth } from './synth.ts';
+import { ingestPort } from './tls.ts';
 import type { KubeManifest, RenderInput } from './types.ts';
 
 type Peer = ResolvedFractalLBASpec['networkPolicy']['ingestFrom'][number];
@@ -27,18 +28,24 @@ function peer(p: Peer): k8s.NetworkPolicyPeer {
   };
 }
 
-const HTTP_PORT: k8s.NetworkPolicyPort = {
-  port: k8s.IntOrString.fromNumber(BACKEND.port),
+const tcp = (port: number): k8s.NetworkPolicyPort => ({
+  port: k8s.IntOrString.fromNumber(port),
   protocol: 'TCP',
-};
+});
 
+/**
+ * Ingest peers reach the ingest port only; metrics peers and the operator reach the admin port
+ * only. Kubelet's probes come from the node and are not subject to the policy.
+ */
 export function ingressRules(input: RenderInput): k8s.NetworkPolicyIngressRule[] {
   const { ingestFrom, metricsFrom } = input.spec.networkPolicy;
+  const ingestPorts = [tcp(ingestPort(input).containerPort)];
+  const adminPorts = [tcp(BACKEND.adminPort)];
   // Default: the same namespace (an empty podSelector in a peer means every pod of this namespace).
   const ingest = ingestFrom.length > 0 ? ingestFrom.map(peer) : [{ podSelector: {} }];
-  const rules: k8s.NetworkPolicyIngressRule[] = [{ from: ingest, ports: [HTTP_PORT] }];
+  const rules: k8s.NetworkPolicyIngressRule[] = [{ from: ingest, ports: ingestPorts }];
 
-  if (metricsFrom.length > 0) rules.push({ from: metricsFrom.map(peer), ports: [HTTP_PORT] });
+  if (metricsFrom.length > 0) rules.push({ from: metricsFrom.map(peer), ports: adminPorts });
   if (input.operatorNamespace) {
     rules.push({
       from: [
@@ -49,7 +56,7 @@ export function ingressRules(input: RenderInput): k8s.NetworkPolicyIngressRule[]
           podSelector: { matchLabels: { ...OPERATOR_POD_LABELS } },
         },
       ],
-      ports: [HTTP_PORT],
+      ports: adminPorts,
     });
   }
   return rules;

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { GOLDEN_DIR, exampleNames, renderExample } from './render-examples.ts';
 
 describe('golden manifests', () => {
-  it('covers the dev and prod examples', () => {
-    expect(exampleNames()).toEqual(['fractallba-dev', 'fractallba-prod']);
+  it('covers the dev, prod and mTLS examples', () => {
+    expect(exampleNames()).toEqual(['fractallba-dev', 'fractallba-mtls', 'fractallba-prod']);
   });
 
   it.each(exampleNames())('golden/manifests/%s.yaml equals the render of the example', (name) => {

@@ -17,6 +17,7 @@ import { renderService } from './service.ts';
 import type { KubeManifest, RenderInput } from './types.ts';
 import { renderWalCompaction } from './wal-compaction.ts';
 import { renderWalPvc } from './wal-pvc.ts';
+import { renderCertificate } from './tls.ts';
 
 export type { KubeManifest, RenderInput, RenderKey } from './types.ts';
 export { serviceURL } from './service.ts';
@@ -30,6 +31,7 @@ export function renderFractalLBA(input: RenderInput): KubeManifest[] {
     ...renderServiceAccount(input),
     ...renderConfigMap(input, config),
     ...renderWalPvc(input),
+    ...renderCertificate(input),
     ...renderService(input),
     ...renderDeployment(input, checksum),
     ...(spec.autoscaling.enabled ? renderHpa(input) : []),

@@ -15,7 +15,7 @@ export function renderServiceMonitor(input: RenderInput): KubeManifest[] {
   const { serviceMonitor, basicAuthSecretRef } = input.spec.metrics;
   const secret = basicAuthSecretRef?.name;
   const endpoint = {
-    port: BACKEND.portName,
+    port: BACKEND.adminPortName,
     path: BACKEND.metricsPath,
     interval: canonicalDuration(serviceMonitor.interval),
     ...(secret !== undefined && {

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     resyncMs: config.resyncMs,
   });
   const controllers = [flk, sk];
-  const caches = controllers.flatMap((c) => c.caches);
+  // A function, not a list: a controller adds a cache when an add-on's CRD appears later.
+  const caches = () => controllers.flatMap((c) => c.caches);
 
   const elector = config.leaderElect
     ? new LeaderElector({
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     readiness: [
       () => (shutdown.inProgress ? 'shutting down' : undefined),
       () =>
-        caches.every((c) => c.hasSynced()) ? undefined : 'informer caches have not synced yet',
+        caches().every((c) => c.hasSynced()) ? undefined : 'informer caches have not synced yet',
       () =>
         !elector || elector.healthy()
           ? undefined
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   shutdown.add({ name: 'leader election', run: () => elector?.stop() });
   shutdown.add({
     name: 'informers',
-    run: async () => void (await Promise.all(caches.map((c) => c.stop()))),
+    run: async () => void (await Promise.all(caches().map((c) => c.stop()))),
   });
   shutdown.add({ name: 'health server', run: () => health.close() });
   shutdown.add({ name: 'client', run: () => client.close() });
@@ -138,13 +139,13 @@ async function main(): Promise<void> {
     },
     'starting',
   );
-  for (const cache of caches) cache.start();
+  for (const cache of caches()) cache.start();
 
   let reconciling = false;
   async function startReconciling(): Promise<void> {
     if (reconciling || shutdown.inProgress) return;
     reconciling = true;
-    await Promise.all(caches.map((c) => c.waitForSync()));
+    await Promise.all(caches().map((c) => c.waitForSync()));
     if (shutdown.inProgress) return;
     for (const c of controllers) {
       logger.info({ controller: c.controller.name }, 'caches synced; reconciling');

@@ -66,6 +66,7 @@ export const WATCHED_NAMESPACE_RULES: readonly PolicyRule[] = [
     resources: ['servicemonitors', 'prometheusrules'],
     verbs: CHILD_VERBS,
   },
+  { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: CHILD_VERBS },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ];
 

@@ -88,6 +88,15 @@ export const BACKEND = {
   port: 8080,
   portName: 'http',
   servicePort: 80,
+  /** The ingest listener when spec.tls is set (HTTPS, optionally mTLS). */
+  tlsPort: 8443,
+  tlsPortName: 'https',
+  tlsServicePort: 443,
+  /** Plain-HTTP listener for /health, /ready and /metrics: kubelet and Prometheus have no client certificate. */
+  adminPort: 9090,
+  adminPortName: 'admin',
+  tlsDir: '/etc/flk/tls',
+  clientCADir: '/etc/flk/client-ca',
   user: 10001,
   keysRoot: '/etc/flk/keys',
   walDir: '/var/lib/flk/wal',
@@ -126,7 +135,14 @@ export const BACKEND_ENV = {
   metricsPass: 'METRICS_PASS',
   logLevel: 'LOG_LEVEL',
   podName: 'POD_NAME',
+  adminPort: 'ADMIN_PORT',
+  tlsCertFile: 'TLS_CERT_FILE',
+  tlsKeyFile: 'TLS_KEY_FILE',
+  tlsClientCAFile: 'TLS_CLIENT_CA_FILE',
 } as const;
+
+/** Data keys of a kubernetes.io/tls Secret (spec.tls.secretName, or cert-manager's). */
+export const TLS_SECRET_KEYS = { cert: 'tls.crt', key: 'tls.key' } as const;
 
 /** Data keys of the metrics Basic Auth Secret (`spec.metrics.basicAuthSecretRef`). */
 export const BASIC_AUTH_KEYS = { username: 'username', password: 'password' } as const;

@@ -24,6 +24,7 @@ export const FLK_DEFAULTS = {
   serviceMonitor: { enabled: false, interval: '30s' },
   prometheusRule: { enabled: false },
   ingress: { enabled: false },
+  tls: { issuerKind: 'Issuer', clientCAKey: 'ca.crt' },
   networkPolicy: { enabled: true },
   pdb: { enabled: true, maxUnavailable: 1 },
   topologySpread: { zones: true },

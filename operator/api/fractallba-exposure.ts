@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { crdMeta } from './cel.ts';
 import { duration, labelSelector, objectName, stringMap } from './common.ts';
 import { FLK_DEFAULTS as D } from './fractallba-defaults.ts';
+import { IssuerRef } from './fractallba-tls.ts';
 
 export const Metrics = z
   .object({
@@ -68,14 +69,20 @@ export const Ingress = z
       })
       .optional()
       .describe(
-        'Host name the Ingress answers for. Unset: every host. Required when tlsSecretName is set.',
+        'Host name the Ingress answers for. Unset: every host. Required when tlsSecretName or issuerRef is set.',
       ),
     className: objectName('IngressClass to use; unset uses the cluster default class.').optional(),
     tlsSecretName: objectName(
       'Secret (type kubernetes.io/tls, same namespace) with the certificate for host. Unset: no TLS at the Ingress.',
     ).optional(),
+    issuerRef: IssuerRef.optional().describe(
+      'Have cert-manager issue the edge certificate for host (its ingress-shim reads the annotations this renders). The certificate goes into tlsSecretName, or <name>-ingress-tls when that is unset. Requires host.',
+    ),
+    backendClientCertSecretName: objectName(
+      'Secret (kubernetes.io/tls, same namespace) with the client certificate the Ingress controller presents to the backend when spec.tls.clientCA requires one (ingress-nginx proxy-ssl-secret). Its CA must be in the client CA bundle.',
+    ).optional(),
     annotations: stringMap(
-      'Annotations for the Ingress controller (e.g. nginx.ingress.kubernetes.io/proxy-body-size). Default: none.',
+      'Annotations for the Ingress controller (e.g. nginx.ingress.kubernetes.io/proxy-body-size); they win over the ones the operator renders for TLS. Default: none.',
       32,
       4096,
     ).optional(),
@@ -118,14 +125,14 @@ export const NetworkPolicy = z
       .max(16)
       .default([])
       .describe(
-        'Who may reach the ingest port (8080). Default (empty): pods in the same namespace. An Ingress controller in another namespace must be listed here.',
+        'Who may reach the ingest port (8080, or 8443 with spec.tls). Default (empty): pods in the same namespace. An Ingress controller in another namespace must be listed here.',
       ),
     metricsFrom: z
       .array(Peer)
       .max(16)
       .default([])
       .describe(
-        'Who may scrape /metrics, e.g. the monitoring namespace. The backend serves /metrics on the ingest port, so these peers reach that port; protect it with metrics.basicAuthSecretRef. Default: empty.',
+        'Who may scrape /metrics on the admin port (9090, plain HTTP: health, readiness and metrics only), e.g. the monitoring namespace; protect it with metrics.basicAuthSecretRef. Default: empty.',
       ),
   })
   .describe('Ingress network policy of the backend pods (egress is not restricted).');

@@ -6,6 +6,7 @@
 import { celHas, celOr, type CrossFieldRule, type TransitionRule } from './cel.ts';
 import type { ResolvedFractalLBASpec } from './fractallba-spec.ts';
 import { FLK_DEFAULTS as D } from './fractallba-defaults.ts';
+import { TLS_SOURCE_MESSAGE } from './fractallba-tls.ts';
 
 type Spec = ResolvedFractalLBASpec;
 
@@ -90,6 +91,32 @@ export const FRACTALLBA_RULES: readonly CrossFieldRule<Spec>[] = [
       'name; set the host or remove tlsSecretName',
     cel: `!${celHas('ingress.tlsSecretName')} || ${celHas('ingress.host')}`,
     holds: (s) => s.ingress.tlsSecretName === undefined || s.ingress.host !== undefined,
+  },
+  {
+    field: 'ingress.host',
+    message:
+      'spec.ingress.issuerRef needs spec.ingress.host: cert-manager issues the edge certificate for ' +
+      'a host name; set the host or remove issuerRef',
+    cel: `!${celHas('ingress.issuerRef')} || ${celHas('ingress.host')}`,
+    holds: (s) => s.ingress.issuerRef === undefined || s.ingress.host !== undefined,
+  },
+  {
+    field: 'tls',
+    message: TLS_SOURCE_MESSAGE,
+    cel: `!has(self.tls) || (has(self.tls.secretName) != has(self.tls.certificate))`,
+    holds: (s) => !s.tls || (s.tls.secretName === undefined) !== (s.tls.certificate === undefined),
+  },
+  {
+    field: 'ingress.backendClientCertSecretName',
+    message:
+      'spec.tls.clientCA makes the backend require client certificates, so the Ingress controller ' +
+      'must present one: set spec.ingress.backendClientCertSecretName to a kubernetes.io/tls Secret ' +
+      'whose certificate the client CA bundle trusts, or turn the Ingress off',
+    cel:
+      `!${celHas('tls.clientCA')} || !${celOr('ingress.enabled', D.ingress.enabled)} || ` +
+      celHas('ingress.backendClientCertSecretName'),
+    holds: (s) =>
+      !s.tls?.clientCA || !s.ingress.enabled || s.ingress.backendClientCertSecretName !== undefined,
   },
   {
     field: 'pdb',

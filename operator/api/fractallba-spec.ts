@@ -9,6 +9,7 @@ import { dataKey, duration, objectName } from './common.ts';
 import { crdMeta } from './cel.ts';
 import { FLK_DEFAULTS } from './fractallba-defaults.ts';
 import { Ingress, Metrics, NetworkPolicy } from './fractallba-exposure.ts';
+import { Tls } from './fractallba-tls.ts';
 import { Autoscaling, Pdb, Resources, TopologySpread, replicaCount } from './fractallba-pods.ts';
 
 export { FLK_DEFAULTS } from './fractallba-defaults.ts';
@@ -189,6 +190,7 @@ export const FractalLBASpecSchema = z
     rateLimit: RateLimit.prefault({}),
     verify: Verify.prefault({}),
     metrics: Metrics.prefault({}),
+    tls: Tls.optional(),
     ingress: Ingress.prefault({}),
     networkPolicy: NetworkPolicy.prefault({}),
     pdb: Pdb.prefault({}),

@@ -190,9 +190,12 @@ describe('resolveFractalLBA field errors', () => {
 });
 
 describe('examples', () => {
-  it.each(['fractallba-dev', 'fractallba-prod'])('examples/%s.yaml resolves', (name) => {
-    const text = readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8');
-    const r = resolveFractalLBA(parse(text));
-    expect(r.ok ? [] : r.errors).toEqual([]);
-  });
+  it.each(['fractallba-dev', 'fractallba-mtls', 'fractallba-prod'])(
+    'examples/%s.yaml resolves',
+    (name) => {
+      const text = readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8');
+      const r = resolveFractalLBA(parse(text));
+      expect(r.ok ? [] : r.errors).toEqual([]);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { KubeApiError, TerminalError, classifyError } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { OPTIONAL_CHILD_KINDS, childKey, kindKey } from './children.ts';
 import type { FractalLBADeps } from './deps.ts';
+import { MissingKindError } from './optional-kinds.ts';
 import { REASON } from './reasons.ts';
 
 /** One change the operator made to a child, for events and logs. */
@@ -25,7 +26,9 @@ export interface ApplyReport {
  * Step 6: server-side apply of each rendered child, in render order, skipping every child whose
  * live state already is what we would write (see `decideApply`) and every child whose previous
  * write the cache has not caught up with. A child the server refuses as invalid stops the
- * reconcile with a terminal error naming it; transient failures are retried.
+ * reconcile with a terminal error naming it; transient failures are retried. A child of an
+ * optional kind the cluster does not serve (no cert-manager, say) is skipped while the others are
+ * applied, and then reported with a {@link MissingKindError}.
  */
 export async function applyChildren(
   manifests: readonly KubeObject[],
@@ -34,11 +37,20 @@ export async function applyChildren(
   changes: ChildChange[],
 ): Promise<ApplyReport> {
   let inFlight = 0;
+  const unserved: KubeObject[] = [];
 
   for (const desired of manifests) {
-    const cache = deps.caches.children.get(kindKey(desired));
+    const cache =
+      deps.caches.children.get(kindKey(desired)) ??
+      (OPTIONAL_CHILD_KINDS.has(desired.kind)
+        ? await deps.optionalKinds?.ensure(desired)
+        : undefined);
     const what = `${desired.kind} ${desired.metadata.name}`;
-    if (!cache) throw notServed(desired);
+    if (!cache) {
+      if (!OPTIONAL_CHILD_KINDS.has(desired.kind)) throw notServed(desired);
+      unserved.push(desired);
+      continue;
+    }
 
     const key = childKey(desired);
     const live = cache.get(desired.metadata.namespace ?? '', desired.metadata.name ?? '');
@@ -60,6 +72,7 @@ export async function applyChildren(
     changes.push(change);
     log.info({ child: what, action: change.action, fields: change.fields }, 'applied child');
   }
+  if (unserved.length > 0) throw missingKinds(unserved);
   return { inFlight };
 }
 
@@ -93,13 +106,22 @@ function createdNow(applied: KubeObject | undefined, fieldManager: string): bool
 }
 
 function notServed(desired: KubeObject): TerminalError {
-  const hint = OPTIONAL_CHILD_KINDS.has(desired.kind)
-    ? 'install the Prometheus Operator CRDs, or turn off spec.metrics.serviceMonitor / spec.metrics.prometheusRule'
-    : 'the operator needs a Kubernetes version that serves it';
   return new TerminalError(
     REASON.applyFailed,
-    `the cluster does not serve ${desired.apiVersion} ${desired.kind} (needed for ${desired.kind} ${desired.metadata.name}): ${hint}`,
+    `${servedMessage(desired)}: the operator needs a Kubernetes version that serves it`,
   );
+}
+
+function missingKinds(unserved: readonly KubeObject[]): MissingKindError {
+  return new MissingKindError(
+    unserved
+      .map((d) => `${servedMessage(d)}: ${OPTIONAL_CHILD_KINDS.get(d.kind) ?? 'install its CRD'}`)
+      .join('; '),
+  );
+}
+
+function servedMessage(desired: KubeObject): string {
+  return `the cluster does not serve ${desired.apiVersion} ${desired.kind} (needed for ${desired.kind} ${desired.metadata.name})`;
 }
 
 /** Gives an apply failure the child's name and its class (invalid → terminal, else as it was). */

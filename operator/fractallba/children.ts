@@ -18,10 +18,27 @@ export const CHILD_KINDS: readonly GroupVersionKind[] = [
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor' },
   { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' },
+  { apiVersion: 'cert-manager.io/v1', kind: 'Certificate' },
 ];
 
-/** Kinds that exist only where an add-on installed their CRD (the Prometheus Operator). */
-export const OPTIONAL_CHILD_KINDS = new Set(['ServiceMonitor', 'PrometheusRule']);
+/**
+ * Kinds that exist only where an add-on installed their CRD, and what to tell a person whose
+ * FractalLBA asks for one in a cluster without it.
+ */
+export const OPTIONAL_CHILD_KINDS: ReadonlyMap<string, string> = new Map([
+  [
+    'ServiceMonitor',
+    'install the Prometheus Operator CRDs, or turn off spec.metrics.serviceMonitor',
+  ],
+  [
+    'PrometheusRule',
+    'install the Prometheus Operator CRDs, or turn off spec.metrics.prometheusRule',
+  ],
+  [
+    'Certificate',
+    'install cert-manager (its CRDs), or replace spec.tls.certificate with spec.tls.secretName naming a kubernetes.io/tls Secret you manage',
+  ],
+]);
 
 /** Cache key of a kind: `apps/v1 Deployment`. */
 export function kindKey(gvk: GroupVersionKind): string {

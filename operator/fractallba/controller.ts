@@ -12,6 +12,7 @@ import { Controller } from '../runtime/controller.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
 import { CHILD_KINDS, OPTIONAL_CHILD_KINDS, kindKey } from './children.ts';
 import type { FractalLBADeps, FractalLBAObject } from './deps.ts';
+import { OptionalKinds } from './optional-kinds.ts';
 import { reconcileFractalLBA } from './reconcile.ts';
 import { summariseSecret, type SecretSummary } from './secrets.ts';
 import { watchChildren, watchFractalLBAs, watchSecrets } from './watches.ts';
@@ -33,6 +34,7 @@ export interface FractalLBAControllerOptions {
 /** The FractalLBA controller and the caches it reads. */
 export interface FractalLBAController {
   controller: Controller;
+  /** Grows when an optional kind's CRD appears after start-up and its cache is started. */
   caches: KindCache<KubeObject>[];
   /** Starts the work queue's periodic resync of every FractalLBA. */
   startResync(): void;
@@ -43,8 +45,9 @@ export const CONTROLLER_NAME = 'fractallba';
 /**
  * Wires the FractalLBA reconciler to its watches: FractalLBAs, every child kind (selected by our
  * managed-by label, so only our own children are cached), and Secrets (summarised, no values).
- * Child kinds the cluster does not serve (no Prometheus Operator CRDs) are skipped; a FractalLBA
- * that asks for one reports it in status.
+ * Optional child kinds the cluster does not serve at start (no cert-manager or Prometheus
+ * Operator CRDs) are not watched; a FractalLBA that asks for one is Degraded, and the kind's
+ * cache is started once discovery shows its CRD (see {@link OptionalKinds}).
  */
 export async function createFractalLBAController(
   o: FractalLBAControllerOptions,
@@ -61,6 +64,7 @@ export async function createFractalLBAController(
     { ...common, transform: (s) => summariseSecret(s) },
   );
   const children = new Map<string, KindCache<KubeObject>>();
+  const labelSelector = `${LABELS.managedBy}=${FIELD_MANAGER}`;
   for (const gvk of CHILD_KINDS) {
     if (OPTIONAL_CHILD_KINDS.has(gvk.kind) && !(await o.client.isServed(gvk))) {
       o.logger.info(
@@ -69,7 +73,6 @@ export async function createFractalLBAController(
       );
       continue;
     }
-    const labelSelector = `${LABELS.managedBy}=${FIELD_MANAGER}`;
     children.set(
       kindKey(gvk),
       await factory.cacheFor<KubeObject>(gvk, { ...common, labelSelector }),
@@ -77,6 +80,22 @@ export async function createFractalLBAController(
   }
 
   const expectations = new WriteExpectations(15_000, o.clock);
+  const caches = [fractallbas, secrets, ...children.values()] as KindCache<KubeObject>[];
+  let enqueue: (key: string) => void = () => {};
+  const optionalKinds = new OptionalKinds({
+    client: o.client,
+    clock: o.clock,
+    logger: o.logger,
+    startCache: async (gvk) => {
+      const cache = await factory.cacheFor<KubeObject>(gvk, { ...common, labelSelector });
+      watchChildren(cache, expectations, (key) => enqueue(key));
+      caches.push(cache);
+      cache.start();
+      await cache.waitForSync();
+      children.set(kindKey(gvk), cache);
+      return cache;
+    },
+  });
   const deps: FractalLBADeps = {
     api: o.client,
     caches: { fractallbas, secrets, children },
@@ -85,6 +104,7 @@ export async function createFractalLBAController(
     clock: o.clock,
     fieldManager: FIELD_MANAGER,
     operatorNamespace: o.operatorNamespace,
+    optionalKinds,
   };
   const controller = new Controller({
     name: CONTROLLER_NAME,
@@ -95,14 +115,14 @@ export async function createFractalLBAController(
     clock: o.clock,
   });
 
-  const enqueue = (key: string) => controller.enqueue(key);
+  enqueue = (key: string) => controller.enqueue(key);
   watchFractalLBAs(fractallbas, expectations, enqueue);
   watchSecrets(secrets, fractallbas, enqueue);
   for (const cache of children.values()) watchChildren(cache, expectations, enqueue);
 
   return {
     controller,
-    caches: [fractallbas, secrets, ...children.values()] as KindCache<KubeObject>[],
+    caches,
     startResync: () =>
       controller.queue.resyncEvery(o.resyncMs, () => fractallbas.list().map((f) => objectKey(f))),
   };

@@ -4,6 +4,7 @@ import type { Clock } from '../kube/clock.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { WriteExpectations } from '../kube/expectations.ts';
 import type { KubeObject } from '../kube/types.ts';
+import type { OptionalKinds } from './optional-kinds.ts';
 import type { SecretSummary } from './secrets.ts';
 
 /** A FractalLBA as read from the cache: the spec is unchecked until `resolveFractalLBA`. */
@@ -37,4 +38,6 @@ export interface FractalLBADeps {
   fieldManager: string;
   /** Where the operator runs; lets its pods through the backend's NetworkPolicy. */
   operatorNamespace?: string;
+  /** Caches of optional kinds (CRDs of add-ons) started once the cluster serves them. */
+  optionalKinds?: Pick<OptionalKinds, 'ensure'>;
 }

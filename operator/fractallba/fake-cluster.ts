@@ -18,7 +18,7 @@ type Call =
   | { verb: 'delete'; kind: string; name: string }
   | { verb: 'mergePatch'; kind: string; name: string; body: unknown };
 
-class MapCache<T extends KubeObject> implements ObjectCache<T> {
+export class MapCache<T extends KubeObject> implements ObjectCache<T> {
   readonly objects = new Map<string, T>();
 
   get(namespace: string, name: string): T | undefined {

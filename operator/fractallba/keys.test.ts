@@ -88,6 +88,24 @@ describe('resolveKeys', () => {
     const b = resolveKeys('ns', s, secrets(secret('redis', { address: 'Yg==' })));
     expect(a.ok && b.ok && a.configChecksum !== b.configChecksum).toBe(true);
   });
+
+  it('waits for the TLS Secrets but keeps them out of the checksum: the backend reloads them live', () => {
+    const s = spec({
+      signing: { mode: 'none' },
+      tls: { secretName: 'serving', clientCA: { secretName: 'agents-ca' } },
+    });
+
+    expect(resolveKeys('ns', s, secrets(secret('serving', { 'tls.crt': 'YQ==' })))).toEqual({
+      ok: false,
+      reason: 'WaitingForSecrets',
+      message: 'waiting for Secret ns/agents-ca (spec.tls.clientCA.secretName) to exist',
+    });
+    const ca = secret('agents-ca', { 'ca.crt': 'YQ==' });
+    const a = resolveKeys('ns', s, secrets(secret('serving', { 'tls.crt': 'YQ==' }), ca));
+    const b = resolveKeys('ns', s, secrets(secret('serving', { 'tls.crt': 'Yg==' }), ca));
+    expect(a).toMatchObject({ ok: true, configChecksum: undefined });
+    expect(b).toMatchObject({ ok: true, configChecksum: undefined });
+  });
 });
 
 describe('summariseSecret', () => {

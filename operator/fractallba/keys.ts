@@ -78,10 +78,11 @@ export function resolveKeys(
     };
   }
 
+  const rolling = others.filter((ref) => !ref.reloadedLive);
   const configChecksum =
-    others.length > 0
+    rolling.length > 0
       ? sha256Hex(
-          canonicalJson(others.map((ref) => [ref.name, secrets.get(namespace, ref.name)?.digest])),
+          canonicalJson(rolling.map((ref) => [ref.name, secrets.get(namespace, ref.name)?.digest])),
         )
       : undefined;
   return { ok: true, keys, keyIds: [...keyIds].sort(), configChecksum };

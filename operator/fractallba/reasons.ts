@@ -24,6 +24,11 @@ export const REASON = {
   invalidSpec: 'InvalidSpec',
   /** The API server refused a child object. */
   applyFailed: 'ApplyFailed',
+  /**
+   * A child needs a kind the cluster does not serve (cert-manager's Certificate, the Prometheus
+   * Operator's ServiceMonitor); the message names the add-on. Looked at again periodically.
+   */
+  crdNotInstalled: 'CRDNotInstalled',
   /** The Deployment exceeded its progress deadline. */
   rolloutStalled: 'RolloutStalled',
   /** The Deployment cannot create pods (quota, admission, pod security). */

@@ -12,6 +12,7 @@ import type { FractalLBADeps, FractalLBAObject } from './deps.ts';
 import { fetchFractalLBA, isBeingDeleted } from './fetch.ts';
 import { resolveKeys } from './keys.ts';
 import { observeRollout } from './observe-rollout.ts';
+import { MissingKindError } from './optional-kinds.ts';
 import { isPaused } from './paused.ts';
 import { pruneChildren } from './prune.ts';
 import { REASON } from './reasons.ts';
@@ -142,6 +143,12 @@ async function finish(
   if (written === 'written')
     await recordTransition(flk, flk.status?.conditions, status.conditions, deps);
 
+  if (run.failure instanceof MissingKindError && statusError === undefined) {
+    // Not an error to back off from, and not final either: look again once the add-on may be in.
+    const level = written === 'written' ? 'warn' : 'debug';
+    log[level]({ reason: run.failure.reason, problem: run.failure.message }, 'waiting for a CRD');
+    return { requeueAfterMs: run.failure.retryAfterMs };
+  }
   if (run.failure !== undefined) {
     if (statusError !== undefined) log.warn({ err: statusError }, 'could not write status either');
     throw run.failure;

@@ -43,9 +43,18 @@ export const VERIFIER_SUFFIX = verifierSecretName('');
 export interface SecretRef {
   name: string;
   purpose: string;
+  /**
+   * The backend watches this Secret's mounted files and reloads them itself (TLS certificates),
+   * so a change must not roll the pods: it is waited for, but left out of the pod checksum.
+   */
+  reloadedLive?: boolean;
 }
 
-/** The non-key Secrets a spec references: dedup connections and metrics Basic Auth. */
+/**
+ * The non-key Secrets a spec references: dedup connections, metrics Basic Auth, and the TLS
+ * Secrets the user manages. The Secret cert-manager writes for spec.tls.certificate is not
+ * waited for: the Certificate that makes it is one of the children this reconcile applies.
+ */
 export function referencedSecrets(spec: ResolvedFractalLBASpec): SecretRef[] {
   const refs: SecretRef[] = [];
   if (spec.dedup.backend === 'redis' && spec.dedup.redis) {
@@ -61,6 +70,15 @@ export function referencedSecrets(spec: ResolvedFractalLBASpec): SecretRef[] {
     refs.push({
       name: spec.metrics.basicAuthSecretRef.name,
       purpose: 'spec.metrics.basicAuthSecretRef',
+    });
+  }
+  if (spec.tls?.secretName)
+    refs.push({ name: spec.tls.secretName, purpose: 'spec.tls.secretName', reloadedLive: true });
+  if (spec.tls?.clientCA) {
+    refs.push({
+      name: spec.tls.clientCA.secretName,
+      purpose: 'spec.tls.clientCA.secretName',
+      reloadedLive: true,
     });
   }
   return refs;

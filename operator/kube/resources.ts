@@ -36,6 +36,7 @@ const KNOWN: Record<string, ResourceInfo> = {
   },
   'monitoring.coreos.com/ServiceMonitor': { plural: 'servicemonitors', namespaced: true },
   'monitoring.coreos.com/PrometheusRule': { plural: 'prometheusrules', namespaced: true },
+  'cert-manager.io/Certificate': { plural: 'certificates', namespaced: true },
   'flk.fractal-lba.io/FractalLBA': { plural: 'fractallbas', namespaced: true },
   'flk.fractal-lba.io/SigningKey': { plural: 'signingkeys', namespaced: true },
 };

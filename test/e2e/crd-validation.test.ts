@@ -203,6 +203,26 @@ describe('FractalLBA admission', () => {
       flkRule('ingress.host', 'tlsSecretName'),
     ],
     [
+      'ingress issuer without host',
+      { ...keyRefs, ingress: { enabled: true, issuerRef: { name: 'le' } } },
+      flkRule('ingress.host', 'issuerRef'),
+    ],
+    ['TLS without a certificate source', { ...keyRefs, tls: {} }, flkRule('tls', 'exactly one')],
+    [
+      'TLS with both certificate sources',
+      { ...keyRefs, tls: { secretName: 's', certificate: { issuerRef: { name: 'ca' } } } },
+      flkRule('tls', 'exactly one'),
+    ],
+    [
+      'mTLS behind an Ingress without a client certificate for it',
+      {
+        ...keyRefs,
+        tls: { secretName: 's', clientCA: { secretName: 'ca' } },
+        ingress: { enabled: true },
+      },
+      flkRule('ingress.backendClientCertSecretName', 'clientCA'),
+    ],
+    [
       'PDB with both bounds',
       { ...keyRefs, pdb: { minAvailable: 1, maxUnavailable: 1 } },
       flkRule('pdb', 'not both'),
@@ -222,14 +242,17 @@ describe('FractalLBA admission', () => {
     expect(await refusal(obj)).toContain(FRACTALLBA_NAME_MESSAGE);
   });
 
-  it.each(['fractallba-dev', 'fractallba-prod'])('accepts the %s example spec', async (name) => {
-    const { parse } = await import('yaml');
-    const { readFileSync } = await import('node:fs');
-    const example = parse(
-      readFileSync(join(import.meta.dirname, `../../examples/${name}.yaml`), 'utf8'),
-    );
-    expect(await refusal(object('FractalLBA', example.spec, example.metadata.name))).toBe('');
-  });
+  it.each(['fractallba-dev', 'fractallba-mtls', 'fractallba-prod'])(
+    'accepts the %s example spec',
+    async (name) => {
+      const { parse } = await import('yaml');
+      const { readFileSync } = await import('node:fs');
+      const example = parse(
+        readFileSync(join(import.meta.dirname, `../../examples/${name}.yaml`), 'utf8'),
+      );
+      expect(await refusal(object('FractalLBA', example.spec, example.metadata.name))).toBe('');
+    },
+  );
 
   it('refuses a change of the WAL access mode or storage class once stored', async () => {
     await client.create(object('FractalLBA', { signing: { mode: 'none' } }, 'stored'));
