@@ -1,0 +1,199 @@
+/**
+ * spec.tls.certificate on a real API server, with cert-manager's Certificate CRD installed but no
+ * cert-manager controller: without the CRD the FractalLBA is Degraded (CRDNotInstalled) and the
+ * operator keeps running; once the CRD is installed the operator notices by itself and creates a
+ * Certificate with the issuer, DNS names and Secret name the backend mounts, and keeps it
+ * converged like any other child.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { KubeClient } from '../../operator/kube/client.ts';
+import type { KubeObject } from '../../operator/kube/types.ts';
+import { installCertificateCrd, removeCertificateCrd } from './helpers/cert-manager.ts';
+import { applyAsTest, createNamespace, installCrds, testClient } from './helpers/cluster.ts';
+import { fractalLBA, walVolumeFor } from './helpers/fixtures.ts';
+import { condition, getChild, getFractalLBA, waitForCondition } from './helpers/flk.ts';
+import { OperatorProcess } from './helpers/operator-process.ts';
+import { waitFor } from './helpers/wait.ts';
+
+type Any = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const NAME = 'issued';
+const CERTIFICATE = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: `${NAME}-tls` };
+
+let client: KubeClient;
+let ns: Awaited<ReturnType<typeof createNamespace>>;
+let operator: OperatorProcess;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  client = testClient();
+  await installCrds(client);
+  // A previous run may have left it; this test starts from a cluster without cert-manager.
+  await removeCertificateCrd(client);
+  ns = await createNamespace(client, 'flk-e2e-cert');
+  cleanups.push(await walVolumeFor(client, ns.name, NAME));
+  operator = await OperatorProcess.start({ name: 'certificate', namespaces: [ns.name] });
+  await operator.waitReady();
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  for (const cleanup of cleanups) await cleanup().catch(() => {});
+  await ns?.remove();
+  await removeCertificateCrd(client).catch(() => {});
+});
+
+describe('a FractalLBA whose serving certificate cert-manager issues', () => {
+  const spec = {
+    signing: { mode: 'none' },
+    tls: {
+      certificate: {
+        issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer' },
+        duration: '90d',
+        renewBefore: '15d',
+      },
+    },
+  };
+
+  it('is Degraded with a message naming cert-manager while its CRD is absent, and the operator stays up', async () => {
+    await applyAsTest(client, fractalLBA(ns.name, NAME, spec));
+
+    const flk = await waitForCondition(client, ns.name, NAME, {
+      type: 'Degraded',
+      status: 'True',
+      reason: 'CRDNotInstalled',
+    });
+    expect(condition(flk, 'Degraded')?.message).toContain(
+      `the cluster does not serve cert-manager.io/v1 Certificate (needed for Certificate ${NAME}-tls): install cert-manager`,
+    );
+    expect(condition(flk, 'Ready')).toMatchObject({ status: 'False' });
+    // Everything that does not need cert-manager is in place already.
+    const deployment = await getChild<Any>(client, ns.name, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: NAME,
+    });
+    expect(deployment?.spec.template.spec.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'tls', secret: { secretName: `${NAME}-tls`, defaultMode: 0o440 } },
+      ]),
+    );
+    expect(operator.running).toBe(true);
+    const res = await fetch(`${operator.healthURL}/readyz`);
+    expect(res.status).toBe(200);
+  });
+
+  it('creates the Certificate once the CRD is installed, without a change to the FractalLBA', async () => {
+    const before = await getFractalLBA(client, ns.name, NAME);
+    await installCertificateCrd(client);
+
+    const cert = await waitFor(
+      `Certificate ${CERTIFICATE.name} to be created`,
+      90_000,
+      () => getChild<Any>(client, ns.name, CERTIFICATE),
+      1_000,
+    );
+    expect(cert.metadata.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'FractalLBA',
+        name: NAME,
+        uid: before!.metadata.uid,
+        controller: true,
+      }),
+    ]);
+    expect(cert.spec).toEqual({
+      secretName: `${NAME}-tls`,
+      issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      dnsNames: [
+        NAME,
+        `${NAME}.${ns.name}`,
+        `${NAME}.${ns.name}.svc`,
+        `${NAME}.${ns.name}.svc.cluster.local`,
+      ],
+      duration: '2160h',
+      renewBefore: '360h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'digital signature'],
+    });
+
+    const flk = await waitForCondition(client, ns.name, NAME, {
+      type: 'Degraded',
+      status: 'False',
+    });
+    expect(flk.metadata.generation).toBe(before!.metadata.generation);
+  });
+
+  it('puts a hand-edited Certificate back', async () => {
+    await client.mergePatch(
+      { ...CERTIFICATE, namespace: ns.name },
+      { spec: { issuerRef: { name: 'someone-else' }, dnsNames: ['evil.example.com'] } },
+    );
+
+    await waitFor(
+      'the Certificate to be reverted',
+      60_000,
+      async () => {
+        const cert = await getChild<Any>(client, ns.name, CERTIFICATE);
+        return cert?.spec.issuerRef.name === 'internal-ca' && cert.spec.dnsNames[0] === NAME;
+      },
+      500,
+    );
+  });
+
+  it('follows a change of the issuer and DNS names in the spec', async () => {
+    await applyAsTest(
+      client,
+      fractalLBA(ns.name, NAME, {
+        ...spec,
+        tls: {
+          certificate: {
+            issuerRef: { name: 'team-ca' },
+            dnsNames: ['ingest.internal.example.com'],
+          },
+        },
+      }),
+    );
+
+    const cert = await waitFor(
+      'the Certificate to follow the spec',
+      60_000,
+      async () => {
+        const c = await getChild<Any>(client, ns.name, CERTIFICATE);
+        return c?.spec.issuerRef.name === 'team-ca' && c;
+      },
+      500,
+    );
+    expect(cert.spec.issuerRef).toEqual({
+      name: 'team-ca',
+      kind: 'Issuer',
+      group: 'cert-manager.io',
+    });
+    expect(cert.spec.dnsNames).toEqual(['ingest.internal.example.com']);
+    expect(cert.spec).not.toHaveProperty('duration');
+  });
+
+  it('deletes the Certificate when the spec switches to a Secret of its own', async () => {
+    await applyAsTest(client, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'own-serving', namespace: ns.name },
+      type: 'kubernetes.io/tls',
+      data: {
+        'tls.crt': Buffer.from('x').toString('base64'),
+        'tls.key': Buffer.from('y').toString('base64'),
+      },
+    } as KubeObject);
+    await applyAsTest(
+      client,
+      fractalLBA(ns.name, NAME, { ...spec, tls: { secretName: 'own-serving' } }),
+    );
+
+    await waitFor(
+      'the Certificate to be pruned',
+      60_000,
+      async () => !(await getChild(client, ns.name, CERTIFICATE)),
+      500,
+    );
+  });
+});
