@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite and the demo need from Debian's packages when it is missing:
 # Redis and PostgreSQL servers (started by the tests themselves on loopback ports of their
-# own, never as system services), Lua 5.1 for the Argo CD health checks, promtool, openssl.
+# own, never as system services), Lua 5.1 for the Argo CD health checks, promtool, openssl, and
+# age (the GitOps key test encrypts with sops, built by test/tools/sops.sh, to an age identity).
 # As a non-root user it only says what is missing.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ command -v promtool >/dev/null || missing+=(prometheus)  # promtool, for the ale
 command -v lua5.1 >/dev/null || missing+=(lua5.1)
 # actionlint checks the shell of every workflow `run:` step with shellcheck when it is installed.
 command -v shellcheck >/dev/null || missing+=(shellcheck)
+# age and age-keygen, for test/e2e/signingkey-sops.test.ts and docs/gitops-keys.md.
+{ command -v age && command -v age-keygen; } >/dev/null || missing+=(age)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
