@@ -80,3 +80,68 @@ describe('loadConfig', () => {
     expect(cfg.dedupTtlMs).toBe(5_400_000);
   });
 });
+
+describe('loadConfig: TLS and the admin listener', () => {
+  const tls = { TLS_CERT_FILE: '/tls/tls.crt', TLS_KEY_FILE: '/tls/tls.key' };
+
+  it('leaves both off when none of the variables is set', () => {
+    const cfg = loadConfig({});
+    expect(cfg.tls).toBeUndefined();
+    expect(cfg.admin).toBeUndefined();
+  });
+
+  it('turns HTTPS on with a certificate and a key, polling every 10s by default', () => {
+    expect(loadConfig(tls).tls).toEqual({
+      certFile: '/tls/tls.crt',
+      keyFile: '/tls/tls.key',
+      clientCaFile: undefined,
+      pollMs: 10_000,
+    });
+  });
+
+  it('turns mTLS on with a client CA and an admin port, which listens on HOST unless told', () => {
+    const cfg = loadConfig({
+      ...tls,
+      TLS_CLIENT_CA_FILE: '/tls/ca.crt',
+      TLS_POLL: '30s',
+      HOST: '0.0.0.0',
+      ADMIN_PORT: '9090',
+    });
+    expect(cfg.tls).toMatchObject({ clientCaFile: '/tls/ca.crt', pollMs: 30_000 });
+    expect(cfg.admin).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(loadConfig({ ADMIN_PORT: '9090', ADMIN_HOST: '127.0.0.2' }).admin).toEqual({
+      host: '127.0.0.2',
+      port: 9090,
+    });
+  });
+
+  it.each([
+    [{ TLS_CERT_FILE: '/c' }, /^TLS_KEY_FILE: required when TLS_CERT_FILE is set/],
+    [{ TLS_KEY_FILE: '/k' }, /^TLS_CERT_FILE: required when TLS_KEY_FILE is set/],
+    [
+      { TLS_CLIENT_CA_FILE: '/ca', ADMIN_PORT: '9090' },
+      /^TLS_CLIENT_CA_FILE: needs TLS_CERT_FILE and TLS_KEY_FILE/,
+    ],
+    [
+      { ...tls, TLS_CLIENT_CA_FILE: '/ca' },
+      /^TLS_CLIENT_CA_FILE: kubelet and Prometheus have no client certificate; set ADMIN_PORT$/,
+    ],
+    [{ PORT: '9000', ADMIN_PORT: '9000' }, /^ADMIN_PORT: must differ from PORT \(both are 9000\)/],
+    [{ ADMIN_PORT: '8080' }, /^ADMIN_PORT: must differ from PORT \(both are 8080\)/],
+    [{ ADMIN_PORT: 'metrics' }, /^ADMIN_PORT: must be a whole number/],
+    [{ ...tls, TLS_POLL: '0s' }, /^TLS_POLL: must be at least 100ms/],
+    [{ ...tls, TLS_POLL: 'often' }, /^TLS_POLL: invalid duration/],
+  ])('%o is refused with a line naming the variable', (env, message) => {
+    const p = problems(env);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(message);
+  });
+
+  it('lets PORT and ADMIN_PORT both be 0 (each takes a free port)', () => {
+    expect(loadConfig({ PORT: '0', ADMIN_PORT: '0' }).admin?.port).toBe(0);
+  });
+
+  it('reports a client CA with neither a certificate nor an admin port as two problems', () => {
+    expect(problems({ TLS_CLIENT_CA_FILE: '/ca' })).toHaveLength(2);
+  });
+});

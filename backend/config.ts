@@ -35,6 +35,21 @@ export interface BackendConfig {
   requestTimeoutMs: number;
   tolerances: Tolerances;
   logLevel: string;
+  /** HTTPS on the ingest listener (TLS_CERT_FILE, TLS_KEY_FILE); absent: plain HTTP. */
+  tls?: TlsConfig;
+  /** The plain-HTTP listener for probes and metrics (ADMIN_PORT); absent: none. */
+  admin?: { host: string; port: number };
+}
+
+/** The serving certificate's files, reloaded when kubelet swaps the mounted Secret. */
+export interface TlsConfig {
+  /** PEM certificate, leaf first, then any intermediates. */
+  certFile: string;
+  /** PEM private key of the leaf (unencrypted). */
+  keyFile: string;
+  /** PEM CA bundle; when set, every ingest client must present a certificate it signed. */
+  clientCaFile?: string;
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +61,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 8080;
+
 const duration = z.string().transform((s, ctx) => {
   try {
     return parseDuration(s);
@@ -54,6 +72,9 @@ const duration = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
 });
+const positiveDuration = duration.pipe(
+  z.number().min(100, 'must be at least 100ms (it is a poll interval)'),
+);
 const intFrom = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
@@ -122,6 +143,12 @@ const VARS = {
   VERIFY_GAMMA: numberFrom,
   VERIFY_BASE: numberFrom,
   VERIFY_D0: numberFrom,
+  TLS_CERT_FILE: z.string().min(1),
+  TLS_KEY_FILE: z.string().min(1),
+  TLS_CLIENT_CA_FILE: z.string().min(1),
+  TLS_POLL: positiveDuration,
+  ADMIN_HOST: z.string().min(1),
+  ADMIN_PORT: intFrom(0, 65535),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 } as const;
 
@@ -167,13 +194,14 @@ export function loadConfig(env: Env = process.env): BackendConfig {
     problems.push('POSTGRES_CONN: required when DEDUP_BACKEND=postgres');
   if ((v.METRICS_USER === undefined) !== (v.METRICS_PASS === undefined))
     problems.push('METRICS_PASS: METRICS_USER and METRICS_PASS must be set together');
+  problems.push(...listenerProblems(v));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const walDir = path.resolve(v.WAL_DIR ?? 'data/wal');
   const tokenRate = v.TOKEN_RATE ?? 0;
   return {
-    host: v.HOST ?? '127.0.0.1',
-    port: v.PORT ?? 8080,
+    host: v.HOST ?? DEFAULT_HOST,
+    port: v.PORT ?? DEFAULT_PORT,
     signAlg,
     hmacKey: v.PCS_HMAC_KEY,
     ed25519PubB64: v.PCS_ED25519_PUB_B64,
@@ -211,7 +239,40 @@ export function loadConfig(env: Env = process.env): BackendConfig {
       ...(v.VERIFY_D0 !== undefined && { D0: v.VERIFY_D0 }),
     },
     logLevel: v.LOG_LEVEL ?? 'info',
+    ...(v.TLS_CERT_FILE &&
+      v.TLS_KEY_FILE && {
+        tls: {
+          certFile: path.resolve(v.TLS_CERT_FILE),
+          keyFile: path.resolve(v.TLS_KEY_FILE),
+          clientCaFile: v.TLS_CLIENT_CA_FILE && path.resolve(v.TLS_CLIENT_CA_FILE),
+          pollMs: v.TLS_POLL ?? 10_000,
+        },
+      }),
+    ...(v.ADMIN_PORT !== undefined && {
+      admin: { host: v.ADMIN_HOST ?? v.HOST ?? DEFAULT_HOST, port: v.ADMIN_PORT },
+    }),
   };
+}
+
+/** The rules that tie TLS and the admin listener together, one line per broken rule. */
+function listenerProblems(v: Parsed): string[] {
+  const problems: string[] = [];
+  if (v.TLS_CERT_FILE && !v.TLS_KEY_FILE)
+    problems.push('TLS_KEY_FILE: required when TLS_CERT_FILE is set (set both or neither)');
+  if (v.TLS_KEY_FILE && !v.TLS_CERT_FILE)
+    problems.push('TLS_CERT_FILE: required when TLS_KEY_FILE is set (set both or neither)');
+  if (v.TLS_CLIENT_CA_FILE && !v.TLS_CERT_FILE)
+    problems.push(
+      'TLS_CLIENT_CA_FILE: needs TLS_CERT_FILE and TLS_KEY_FILE (client certificates are checked only over HTTPS)',
+    );
+  if (v.TLS_CLIENT_CA_FILE && v.ADMIN_PORT === undefined)
+    problems.push(
+      'TLS_CLIENT_CA_FILE: kubelet and Prometheus have no client certificate; set ADMIN_PORT',
+    );
+  const port = v.PORT ?? DEFAULT_PORT;
+  if (v.ADMIN_PORT !== undefined && v.ADMIN_PORT !== 0 && v.ADMIN_PORT === port)
+    problems.push(`ADMIN_PORT: must differ from PORT (both are ${port})`);
+  return problems;
 }
 
 /** Secrets and connection strings never reach a log line, even when they are the bad value. */

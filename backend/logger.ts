@@ -1,11 +1,16 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /**
  * One JSON object per line. Redaction is a second line of defence: no code path logs a key,
  * a secret or a raw body, and these paths catch one that would.
  */
-export function createLogger(level: string, name = 'flk-backend'): Logger {
-  return pino({
+export function createLogger(
+  level: string,
+  name = 'flk-backend',
+  /** Where lines go; stdout by default (tests capture them). */
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
     name,
     level,
     base: { service: name },
@@ -23,7 +28,8 @@ export function createLogger(level: string, name = 'flk-backend'): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

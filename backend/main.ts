@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { SnapshotError } from './dedup/memory.ts';
 import { createLogger } from './logger.ts';
 import { createBackend } from './server.ts';
+import { TlsFilesError } from './tls/cert-source.ts';
 
 /** `npm run backend`: the ingest server, configured from the environment. */
 async function main(): Promise<void> {
@@ -17,10 +18,12 @@ async function main(): Promise<void> {
 
   const log = createLogger(cfg.logLevel);
   const backend = await createBackend(cfg, log);
-  const address = await backend.app.listen({ host: cfg.host, port: cfg.port });
+  const { url, adminUrl } = await backend.listen();
   log.info(
     {
-      address,
+      address: url,
+      adminAddress: adminUrl ?? null,
+      tls: cfg.tls ? (cfg.tls.clientCaFile ? 'mtls' : 'on') : 'off',
       dedup: cfg.dedupBackend,
       walDir: cfg.walDir,
       writer: cfg.podName,
@@ -48,9 +51,10 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   // A known start-up failure is one line that says what to do; anything else keeps its stack.
-  const known = err instanceof SnapshotError;
-  process.stderr.write(
-    `flk-backend: failed to start: ${known ? err.message : (err.stack ?? err.message)}\n`,
-  );
+  const lines =
+    err instanceof TlsFilesError
+      ? err.problems
+      : [err instanceof SnapshotError ? err.message : (err.stack ?? err.message)];
+  for (const line of lines) process.stderr.write(`flk-backend: failed to start: ${line}\n`);
   process.exit(1);
 });

@@ -128,6 +128,23 @@ export function createMetrics(options: MetricsOptions = {}) {
       help: 'Key directory reloads that failed or found a bad key file',
       registers: r,
     }),
+    tlsReloadErrors: new Counter({
+      name: 'flk_tls_reload_errors_total',
+      help: 'TLS certificate reloads refused (unreadable, invalid or mismatched files); the previous certificate stays in force',
+      registers: r,
+    }),
+    tlsCertNotAfter: new Gauge({
+      name: 'flk_tls_cert_not_after_seconds',
+      help: 'Earliest notAfter (unix seconds) among the certificates in force, by file (serving chain, client CA bundle)',
+      labelNames: ['cert'] as const,
+      registers: r,
+    }),
+    tlsHandshakeFailures: new Counter({
+      name: 'flk_tls_handshake_failures_total',
+      help: 'TLS connections refused before HTTP on the ingest listener, by reason',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
     replayed: new Counter({
       name: 'flk_wal_replayed_total',
       help: 'WAL records replayed at start, by result',

@@ -1,14 +1,16 @@
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { keysFromEnv } from '../pcs/keys.ts';
 import type { BackendConfig } from './config.ts';
 import { openDedupStore } from './dedup/factory.ts';
 import { MemoryDedupStore } from './dedup/memory.ts';
 import type { DedupStore } from './dedup/store.ts';
-import { buildApp, type App } from './http/app.ts';
+import { buildAdminApp, buildApp, type App } from './http/app.ts';
 import { Ingest } from './ingest/pipeline.ts';
 import { replayWal, type ReplayCounts } from './ingest/replay-wal.ts';
 import { KeySource } from './keys/key-source.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { CertSource } from './tls/cert-source.ts';
 import { WalWriter } from './wal/writer.ts';
 
 /** Replay starts this far before the snapshot, for records whose store write raced the save. */
@@ -17,7 +19,12 @@ const SNAPSHOT_REPLAY_MARGIN_MS = 60_000;
 const REMOTE_REPLAY_WINDOW_MS = 15 * 60_000;
 
 export interface Backend {
+  /** The ingest listener (PORT): every route, HTTPS when TLS_CERT_FILE is set. */
   app: App;
+  /** The plain-HTTP probes and metrics listener (ADMIN_PORT), when configured. */
+  admin: App | undefined;
+  /** The serving certificate in force, when TLS is on. */
+  certs: CertSource | undefined;
   ingest: Ingest;
   store: DedupStore;
   wal: WalWriter;
@@ -25,6 +32,8 @@ export interface Backend {
   metrics: Metrics;
   /** Resolves when the start-up replay has finished. */
   replayed: Promise<ReplayCounts | undefined>;
+  /** Listens on HOST:PORT, and on ADMIN_HOST:ADMIN_PORT when set; returns the URLs bound. */
+  listen(): Promise<{ url: string; adminUrl?: string }>;
   close(): Promise<void>;
 }
 
@@ -35,6 +44,10 @@ export interface Backend {
 export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Backend> {
   const startedAtMs = Date.now();
   const metrics = createMetrics({ walDir: cfg.walDir });
+  // First, so that unusable certificate files stop the start before anything is opened.
+  const certs = cfg.tls
+    ? await CertSource.start({ files: cfg.tls, log: log.child({ component: 'tls' }), metrics })
+    : undefined;
   const wal = await WalWriter.open({
     walDir: cfg.walDir,
     writer: cfg.podName,
@@ -69,58 +82,81 @@ export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Ba
   );
   if (store instanceof MemoryDedupStore) await replayed;
 
-  const app = buildApp({
-    ingest,
+  const readiness = async () => {
+    const storeOk = await store.ping().then(
+      () => true,
+      () => false,
+    );
+    // Kubelet probes this every few seconds, so the gauge follows the store with no traffic.
+    metrics.dedupStoreUp.set({ backend: store.kind }, storeOk ? 1 : 0);
+    const keyIds = keys?.keyIds ?? [];
+    const keysOk = !signing || keyIds.length > 0;
+    // A WAL that cannot record (a full or failing volume) refuses every submit: take the pod
+    // out of the Service until an append succeeds again.
+    const walOk = wal.lastFailure === undefined;
+    return {
+      ready: storeOk && keysOk && replayDone && walOk,
+      detail: {
+        store: storeOk ? 'ok' : 'unreachable',
+        wal: walOk ? 'ok' : 'failing',
+        keyIds,
+        signing,
+        replayDone,
+      },
+    };
+  };
+  const probes = {
     metrics,
     log,
-    bodyLimit: cfg.bodyLimit,
     requestTimeoutMs: cfg.requestTimeoutMs,
-    tokenRate: cfg.tokenRate,
-    tokenBurst: cfg.tokenBurst,
     metricsAuth:
       cfg.metricsUser && cfg.metricsPass
         ? { user: cfg.metricsUser, pass: cfg.metricsPass }
         : undefined,
-    readiness: async () => {
-      const storeOk = await store.ping().then(
-        () => true,
-        () => false,
-      );
-      // Kubelet probes this every few seconds, so the gauge follows the store with no traffic.
-      metrics.dedupStoreUp.set({ backend: store.kind }, storeOk ? 1 : 0);
-      const keyIds = keys?.keyIds ?? [];
-      const keysOk = !signing || keyIds.length > 0;
-      // A WAL that cannot record (a full or failing volume) refuses every submit: take the pod
-      // out of the Service until an append succeeds again.
-      const walOk = wal.lastFailure === undefined;
-      return {
-        ready: storeOk && keysOk && replayDone && walOk,
-        detail: {
-          store: storeOk ? 'ok' : 'unreachable',
-          wal: walOk ? 'ok' : 'failing',
-          keyIds,
-          signing,
-          replayDone,
-        },
-      };
-    },
+    readiness,
+  };
+  const app = buildApp({
+    ...probes,
+    ingest,
+    bodyLimit: cfg.bodyLimit,
+    tokenRate: cfg.tokenRate,
+    tokenBurst: cfg.tokenBurst,
+    tls: certs,
   });
+  const admin = cfg.admin ? buildAdminApp(probes) : undefined;
 
   return {
     app,
+    admin,
+    certs,
     ingest,
     store,
     wal,
     keys,
     metrics,
     replayed,
+    async listen() {
+      await app.listen({ host: cfg.host, port: cfg.port });
+      const url = urlOf(app, certs ? 'https' : 'http');
+      if (!admin || !cfg.admin) return { url };
+      await admin.listen({ host: cfg.admin.host, port: cfg.admin.port });
+      return { url, adminUrl: urlOf(admin, 'http') };
+    },
     async close() {
-      await app.close();
+      await Promise.all([app.close(), admin?.close()]);
+      certs?.close();
       keys?.close();
       await wal.close();
       await store.close();
     },
   };
+}
+
+/** The URL of the address bound (Fastify's own text says http:// for a server built outside it). */
+function urlOf(app: App, scheme: 'http' | 'https'): string {
+  const a = app.server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `${scheme}://${host}:${a.port}`;
 }
 
 /** The store and the verifier keys, shared by the server and the `wal replay` command. */

@@ -1,49 +1,37 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type RawServerDefault,
+} from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Ingest } from '../ingest/pipeline.ts';
 import { TokenBucket } from '../ingest/rate-limit.ts';
-import type { Metrics } from '../metrics.ts';
+import { clientErrorHandler } from './client-error.ts';
 import { ApiError } from './errors.ts';
+import { registerProbes, type ProbeOptions } from './probes.ts';
+import { childLoggerWithClient, httpsServerFactory, type TlsServing } from './tls-server.ts';
 
 export const SUBMIT_ROUTE = '/v1/pcs/submit';
 
-export interface AppOptions {
+export interface AppOptions extends ProbeOptions {
   ingest: Ingest;
-  metrics: Metrics;
-  log: Logger;
   bodyLimit: number;
   tokenRate: number;
   tokenBurst: number;
-  metricsAuth?: { user: string; pass: string };
-  /** Longest time a client may take to send a whole request (slow-body defence). */
-  requestTimeoutMs: number;
-  /** Reasons the backend is not ready; empty when it is. Checked on every /ready. */
-  readiness: () => Promise<{ ready: boolean; detail: Record<string, unknown> }>;
+  /** HTTPS (and mTLS when it says so); absent: plain HTTP. */
+  tls?: TlsServing;
 }
+
+/** Fastify's default, spelled out because the HTTPS server is built here rather than by Fastify. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 let requestSeq = 0;
 
-/** The HTTP surface: submit, health, readiness and metrics. No state of its own. */
-export function buildApp(opts: AppOptions) {
-  const app = Fastify({
-    loggerInstance: opts.log,
-    bodyLimit: opts.bodyLimit,
-    // One line per request, written in onResponse with the route and status, instead of two.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => `r${(++requestSeq).toString(36)}`,
-    return503OnClosing: true,
-    clientErrorHandler: answerClientError,
-    // Node enforces requestTimeout only at its connection-check interval (30 s by default), so
-    // the check runs every second: a body trickled in a byte at a time is cut off close to the
-    // limit rather than up to 30 s past it.
-    requestTimeout: opts.requestTimeoutMs,
-    http: {
-      headersTimeout: Math.min(opts.requestTimeoutMs, 10_000),
-      connectionsCheckingInterval: 1_000,
-    },
-  });
+/** The ingest surface: submit, health, readiness and metrics. No state of its own. */
+export function buildApp(opts: AppOptions): App {
+  const app = baseApp(opts, { bodyLimit: opts.bodyLimit, tls: opts.tls });
   // JSON is parsed by pcs/parse.ts from the raw bytes, after they reach the WAL. Fastify sees
   // every submit body as opaque bytes, so that even a body with a malformed Content-Type is
   // recorded before the ingest refuses it; the header as sent is kept for that decision.
@@ -68,6 +56,63 @@ export function buildApp(opts: AppOptions) {
       undefined,
       t.retryAfterSeconds,
     );
+  });
+
+  app.post(SUBMIT_ROUTE, async (req, reply) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const answer = await opts.ingest.submit(raw, req.declaredContentType, req.log);
+    return reply.code(answer.status).send(answer.body);
+  });
+  registerProbes(app, opts);
+  return app;
+}
+
+/**
+ * The admin surface (ADMIN_PORT): health, readiness and metrics only, always plain HTTP, for
+ * kubelet and Prometheus, which have no client certificate when the ingest requires one.
+ */
+export function buildAdminApp(opts: ProbeOptions): App {
+  const app = baseApp({ ...opts, log: opts.log.child({ listener: 'admin' }) }, { bodyLimit: 1024 });
+  registerProbes(app, opts);
+  return app;
+}
+
+/** Typed as a plain HTTP app either way: an https.Server is an http.Server with TLS around it. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
+
+/** What both listeners share: timeouts, request ids, the request log line, error shapes. */
+function baseApp(opts: ProbeOptions, o: { bodyLimit: number; tls?: TlsServing }): App {
+  const timeouts = {
+    requestTimeoutMs: opts.requestTimeoutMs,
+    headersTimeoutMs: Math.min(opts.requestTimeoutMs, 10_000),
+    keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    // Node enforces requestTimeout only at its connection-check interval (30 s by default), so
+    // the check runs every second: a body trickled in a byte at a time is cut off close to the
+    // limit rather than up to 30 s past it.
+    connectionsCheckingIntervalMs: 1_000,
+  };
+  const app = Fastify({
+    loggerInstance: opts.log,
+    bodyLimit: o.bodyLimit,
+    // One line per request, written in onResponse with the route and status, instead of two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `r${(++requestSeq).toString(36)}`,
+    return503OnClosing: true,
+    clientErrorHandler: clientErrorHandler(opts),
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    ...(o.tls
+      ? {
+          serverFactory: httpsServerFactory(o.tls, timeouts),
+          ...(o.tls.mtls && { childLoggerFactory: childLoggerWithClient }),
+        }
+      : {
+          http: {
+            headersTimeout: timeouts.headersTimeoutMs,
+            connectionsCheckingInterval: timeouts.connectionsCheckingIntervalMs,
+          },
+        }),
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -106,63 +151,7 @@ export function buildApp(opts: AppOptions) {
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, new ApiError('not_found', `no route ${req.method} ${req.url}`)),
   );
-
-  app.post(SUBMIT_ROUTE, async (req, reply) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const answer = await opts.ingest.submit(raw, req.declaredContentType, req.log);
-    return reply.code(answer.status).send(answer.body);
-  });
-
-  app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
-
-  app.get('/ready', async (_req, reply) => {
-    const r = await opts.readiness();
-    return reply.code(r.ready ? 200 : 503).send({ ready: r.ready, ...r.detail });
-  });
-
-  app.get('/metrics', async (req, reply) => {
-    if (opts.metricsAuth && !basicAuthMatches(req, opts.metricsAuth)) {
-      reply.header('www-authenticate', 'Basic realm="flk-metrics"');
-      throw new ApiError('metrics_unauthorized', 'metrics need Basic Auth credentials');
-    }
-    return reply
-      .type(opts.metrics.registry.contentType)
-      .send(await opts.metrics.registry.metrics());
-  });
-
   return app;
-}
-
-export type App = ReturnType<typeof buildApp>;
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The Content-Type header as the client sent it (the parser sees a neutral one). */
-    declaredContentType: string | undefined;
-  }
-}
-
-/**
- * Requests Node's HTTP parser refuses (both Content-Length and Transfer-Encoding, a bad header,
- * a timed-out body) still get the API's JSON error shape rather than a bare status line.
- */
-function answerClientError(
-  err: Error & { code?: string },
-  socket: import('node:net').Socket,
-): void {
-  if (!socket.writable) return;
-  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  const e = timedOut
-    ? new ApiError('request_timeout', 'the request was not received in time')
-    : new ApiError('bad_request', 'the request is not valid HTTP/1.1');
-  const body = JSON.stringify(e.toBody());
-  socket.end(
-    `HTTP/1.1 ${e.status} ${timedOut ? 'Request Timeout' : 'Bad Request'}\r\n` +
-      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `connection: close\r\n\r\n${body}`,
-    // Closed outright once written: a slow client that stops reading must not keep it open.
-    () => socket.destroy(),
-  );
 }
 
 function toApiError(err: Error & { statusCode?: number; code?: string }): ApiError {
@@ -182,11 +171,9 @@ function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
   return reply.code(err.status).send(err.toBody());
 }
 
-/** Compares digests so neither a wrong length nor a wrong prefix is visible in timing. */
-function basicAuthMatches(req: FastifyRequest, want: { user: string; pass: string }): boolean {
-  const header = req.headers.authorization ?? '';
-  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-  const given = m ? Buffer.from(m[1] as string, 'base64').toString('utf8') : '';
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(`${want.user}:${want.pass}`));
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Content-Type header as the client sent it (the parser sees a neutral one). */
+    declaredContentType: string | undefined;
+  }
 }

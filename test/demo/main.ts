@@ -82,8 +82,9 @@ function backendEnv(kubectl: Kubectl, keysRoot: string): Record<string, string> 
   ) as {
     data: Record<string, string>;
   };
-  // The pod listens on 0.0.0.0:8080; here the backend stays on a loopback port of its own.
-  const { HOST: _host, PORT: _port, ...env } = cm.data;
+  // The pod listens on 0.0.0.0:8080 (admin 9090); here the backend stays on a loopback port of its
+  // own, with health and metrics on the same port.
+  const { HOST: _host, PORT: _port, ADMIN_PORT: _admin, ...env } = cm.data;
   if (env.PCS_KEYS_DIR)
     env.PCS_KEYS_DIR = env.PCS_KEYS_DIR.split(',')
       .map((d) => path.join(keysRoot, path.basename(d)))

@@ -22,8 +22,8 @@ export interface ProjectionOptions {
   client: KubeClient;
   namespace: string;
   name: string;
-  /** A label selector that matches the Secret (narrows the watch). */
-  labelSelector: string;
+  /** A label selector that matches the Secret (narrows the watch); unset: every Secret of the namespace. */
+  labelSelector?: string;
   dir: string;
 }
 
