@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { integrityRules } from './backend-integrity.ts';
 import { servingRules, sloRecordings } from './backend-serving.ts';
 import { storageRules } from './backend-storage.ts';
+import { tlsRules } from './backend-tls.ts';
 import { operatorRules, signingKeyRules } from './operator-rules.ts';
 import type { RuleGroup } from './rule-types.ts';
 import { STATIC_BACKEND_JOB, STATIC_SCOPE, type RuleScope } from './scope.ts';
@@ -36,6 +37,7 @@ export function ruleGroups(scope: RuleScope): RuleGroup[] {
     servingRules(scope.backend),
     storageRules(scope.backend),
     integrityRules(scope.backend),
+    tlsRules(scope.backend),
     ...(scope.signingKeys ? [signingKeyRules(scope.signingKeys)] : []),
     ...(scope.operator ? [operatorRules()] : []),
   ];

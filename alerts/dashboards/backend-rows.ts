@@ -4,8 +4,8 @@ import { DEDUP_RATIO_RECORD } from '../backend-integrity.ts';
 import type { RowSpec } from './grafana.ts';
 
 /** The backend the dashboard shows: the FractalLBA picked by the two variables. */
-const B = 'namespace="$namespace",job="$job"';
-const RI = '$__rate_interval';
+export const B = 'namespace="$namespace",job="$job"';
+export const RI = '$__rate_interval';
 const submit = `${B},route="${SUBMIT_ROUTE}"`;
 const rate = (metric: string, matchers = B, by = '') =>
   `sum${by ? ` by (${by})` : ''} (rate(${metric}{${matchers}}[${RI}]))`;

@@ -1,17 +1,18 @@
 /**
  * FLK's Grafana dashboard, backend and operator on one page: SLO and error budget, latency,
- * dedup, signatures and keys, WAL, dedup store, resources, reconciles, SigningKey states.
+ * dedup, signatures and keys, WAL, dedup store, resources, TLS, reconciles, SigningKey states.
  * `npx tsx alerts/generate.ts` writes it to alerts/dashboards/flk.json (import it in Grafana, or
  * load it with a dashboard provider); a test checks every query names a metric FLK exports.
  */
 import { backendRows } from './backend-rows.ts';
 import { DATASOURCE, layout, queryVariable, type RowSpec } from './grafana.ts';
 import { operatorRows } from './operator-rows.ts';
+import { tlsRows } from './tls-rows.ts';
 
 export const DASHBOARD_FILE = 'alerts/dashboards/flk.json';
 
 export function dashboardRows(): RowSpec[] {
-  return [...backendRows(), ...operatorRows()];
+  return [...backendRows(), ...tlsRows(), ...operatorRows()];
 }
 
 export function dashboardVariables() {

@@ -7,7 +7,8 @@
 import { OPERATOR_CASES } from './operator-cases.ts';
 import { SERVING_CASES } from './serving-cases.ts';
 import { STORAGE_CASES } from './storage-cases.ts';
+import { TLS_CASES } from './tls-cases.ts';
 
 export type { AlertCase } from './series.ts';
 
-export const ALERT_CASES = [...SERVING_CASES, ...STORAGE_CASES, ...OPERATOR_CASES];
+export const ALERT_CASES = [...SERVING_CASES, ...STORAGE_CASES, ...TLS_CASES, ...OPERATOR_CASES];

@@ -1,9 +1,10 @@
 /**
  * What FLK really exports, scraped live for the alert and dashboard tests: a backend on a
  * loopback socket, exercised so that every histogram and labelled counter has series (signed
- * records, a duplicate, refused signatures, bad input, a restart that replays the WAL, and a
- * Redis store that is not there), and the operator's registry with a controller that reconciles
- * for real (one key succeeding, one failing) and SigningKeys in the middle of a rotation.
+ * records, a duplicate, refused signatures, bad input, a restart that replays the WAL, a Redis
+ * store that is not there, and HTTPS with a client CA that refuses a client without a
+ * certificate), and the operator's registry with a controller that reconciles for real (one key
+ * succeeding, one failing) and SigningKeys in the middle of a rotation.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,8 @@ import {
   type SigningKeyView,
 } from '../../operator/runtime/signingkey-metrics.ts';
 import { startBackend, submit } from '../harness/backend.ts';
+import { httpsRequest } from '../harness/https-client.ts';
+import { createPki } from '../harness/pki.ts';
 import { freePort } from '../harness/ports.ts';
 
 const HMAC_KEY = 'alerts-test-hmac-key-0123456789abcdef';
@@ -75,6 +78,7 @@ export async function scrapeBackends(): Promise<Exported> {
     const closedPort = await freePort();
     const redis = await startBackend({
       ...env,
+      WAL_DIR: path.join(walDir, 'redis'),
       DEDUP_BACKEND: 'redis',
       REDIS_ADDR: `127.0.0.1:${closedPort}`,
       DEDUP_TIMEOUT: '200ms',
@@ -83,11 +87,59 @@ export async function scrapeBackends(): Promise<Exported> {
     await exercise(redis.url, 'redis');
     texts.push(await fetch(`${redis.url}/metrics`).then((r) => r.text()));
     await redis.close();
+
+    texts.push(await scrapeTlsBackend({ ...env, WAL_DIR: path.join(walDir, 'tls') }));
   } finally {
     fs.rmSync(walDir, { recursive: true, force: true });
   }
   const text = texts.join('\n');
   return { samples: sampleNames(text), text };
+}
+
+const REFUSED_MISSING = 'flk_tls_handshake_failures_total{reason="client_cert_missing"}';
+
+/**
+ * A backend serving HTTPS with a client CA, scraped on its plain-HTTP admin listener: the
+ * certificate gauges of both files, and one handshake refused for want of a client certificate
+ * so that the refusal counter has a series. flk_tls_reload_errors_total has one from the start.
+ */
+async function scrapeTlsBackend(env: Record<string, string>): Promise<string> {
+  const pki = createPki();
+  try {
+    const be = await startBackend({
+      ...env,
+      TLS_CERT_FILE: pki.server.certFile,
+      TLS_KEY_FILE: pki.server.keyFile,
+      TLS_CLIENT_CA_FILE: pki.ca.certFile,
+      ADMIN_PORT: '0',
+      WAL_REPLAY_ON_START: 'false',
+    });
+    try {
+      const answered = await httpsRequest(
+        be.url,
+        { ca: pki.ca.cert },
+        { path: '/health', timeoutMs: 10_000 },
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (answered) throw new Error(`${be.url} answered a client without a certificate`);
+
+      // The server counts the refusal when its side of the handshake fails, which may come a
+      // moment after the client has given up; 50 tries of 100 ms bound the wait.
+      const scrape = () => fetch(`${be.adminUrl}/metrics`).then((r) => r.text());
+      let text = await scrape();
+      for (let i = 0; i < 50 && !text.includes(REFUSED_MISSING); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await scrape();
+      }
+      return text;
+    } finally {
+      await be.close();
+    }
+  } finally {
+    pki.cleanup();
+  }
 }
 
 /** SigningKeys as the operator reports them mid-rotation: one Pending, one Active, one Retiring. */

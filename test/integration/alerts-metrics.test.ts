@@ -81,4 +81,16 @@ describe('every metric the alerts read is exported by a live backend or operator
     expect(backend.text).toMatch(/^flk_dedup_store_up\{backend="memory"\} 1$/m);
     expect(backend.text).toMatch(/^flk_dedup_store_up\{backend="redis"\} 0$/m);
   });
+
+  it('the TLS backend reports both certificates in the future and counts a refused handshake', () => {
+    const now = Date.now() / 1000;
+    for (const cert of ['serving', 'client_ca']) {
+      const m = new RegExp(`^flk_tls_cert_not_after_seconds\\{cert="${cert}"\\} (\\d+)$`, 'm');
+      expect(Number(m.exec(backend.text)?.[1]), cert).toBeGreaterThan(now);
+    }
+    expect(backend.text).toMatch(/^flk_tls_reload_errors_total 0$/m);
+    expect(backend.text).toMatch(
+      /^flk_tls_handshake_failures_total\{reason="client_cert_missing"\} [1-9]\d*$/m,
+    );
+  });
 });

@@ -56,7 +56,7 @@ describe(`the Grafana dashboard ${DASHBOARD_FILE}`, () => {
     }
   });
 
-  it('covers SLO burn, latency, dedup ratio, signature reasons, WAL, reconciles and key states', () => {
+  it('covers SLO burn, latency, dedup ratio, signature reasons, WAL, TLS, reconciles and key states', () => {
     const text = queries().join('\n');
     for (const name of [
       'flk:submit_error_ratio:rate1h',
@@ -66,6 +66,8 @@ describe(`the Grafana dashboard ${DASHBOARD_FILE}`, () => {
       'flk_wal_fsync_duration_seconds_bucket',
       'flk_wal_batch_records_bucket',
       'flk_wal_volume_available_bytes',
+      'flk_tls_cert_not_after_seconds',
+      'flk_tls_handshake_failures_total',
       'flk_operator_reconcile_total',
       'flk_operator_reconcile_errors_total',
       'flk_signingkey_keys',
