@@ -6,9 +6,15 @@
 import { celHas, celOr, type CrossFieldRule, type TransitionRule } from './cel.ts';
 import type { ResolvedFractalLBASpec } from './fractallba-spec.ts';
 import { FLK_DEFAULTS as D } from './fractallba-defaults.ts';
-import { TLS_SOURCE_MESSAGE } from './fractallba-tls.ts';
+import { CERT_MANAGER_LIMITS, TLS_SOURCE_MESSAGE } from './fractallba-tls.ts';
+import { celSeconds, parseDurationSeconds } from './duration.ts';
 
 type Spec = ResolvedFractalLBASpec;
+
+/** Seconds of an optional duration (already checked against the grammar), or `fallback`. */
+function secondsOr(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDurationSeconds(text) ?? fallback);
+}
 
 /** Most pods that can run at once: maxReplicas under the HPA, else replicas. */
 export function maxPods(spec: Spec): number {
@@ -105,6 +111,47 @@ export const FRACTALLBA_RULES: readonly CrossFieldRule<Spec>[] = [
     message: TLS_SOURCE_MESSAGE,
     cel: `!has(self.tls) || (has(self.tls.secretName) != has(self.tls.certificate))`,
     holds: (s) => !s.tls || (s.tls.secretName === undefined) !== (s.tls.certificate === undefined),
+  },
+  // cert-manager's own limits on a Certificate (its webhook refuses anything else), checked here
+  // so that admission refuses the FractalLBA instead of cert-manager refusing its child later.
+  {
+    field: 'tls.certificate.duration',
+    message:
+      `spec.tls.certificate.duration must be at least 1h: cert-manager refuses a shorter ` +
+      'certificate lifetime; raise it, or leave it unset for the issuer to decide',
+    cel:
+      `!${celHas('tls.certificate.duration')} || ` +
+      `${celSeconds('self.tls.certificate.duration')} >= ${CERT_MANAGER_LIMITS.minDurationSeconds}`,
+    holds: (s) =>
+      secondsOr(s.tls?.certificate?.duration, Infinity) >= CERT_MANAGER_LIMITS.minDurationSeconds,
+  },
+  {
+    field: 'tls.certificate.renewBefore',
+    message:
+      'spec.tls.certificate.renewBefore must be at least 5m: cert-manager refuses a shorter ' +
+      'renewal window; raise it, or leave it unset',
+    cel:
+      `!${celHas('tls.certificate.renewBefore')} || ` +
+      `${celSeconds('self.tls.certificate.renewBefore')} >= ${CERT_MANAGER_LIMITS.minRenewBeforeSeconds}`,
+    holds: (s) =>
+      secondsOr(s.tls?.certificate?.renewBefore, Infinity) >=
+      CERT_MANAGER_LIMITS.minRenewBeforeSeconds,
+  },
+  {
+    field: 'tls.certificate.renewBefore',
+    message:
+      'spec.tls.certificate.renewBefore must be shorter than spec.tls.certificate.duration ' +
+      "(90d when unset, cert-manager's default): cert-manager refuses a certificate it would " +
+      'renew before it is issued; lower renewBefore or raise duration',
+    cel:
+      `!${celHas('tls.certificate.renewBefore')} || ` +
+      `${celSeconds('self.tls.certificate.renewBefore')} < ` +
+      `(${celHas('tls.certificate.duration')} ? ${celSeconds('self.tls.certificate.duration')} : ` +
+      `${CERT_MANAGER_LIMITS.defaultDurationSeconds})`,
+    holds: (s) =>
+      s.tls?.certificate?.renewBefore === undefined ||
+      secondsOr(s.tls.certificate.renewBefore, 0) <
+        secondsOr(s.tls.certificate.duration, CERT_MANAGER_LIMITS.defaultDurationSeconds),
   },
   {
     field: 'ingress.backendClientCertSecretName',

@@ -5,6 +5,17 @@ import { FLK_DEFAULTS as D } from './fractallba-defaults.ts';
 
 export const CERT_MANAGER_GROUP = 'cert-manager.io';
 
+/**
+ * What cert-manager's webhook accepts in a Certificate (its MinimumCertificateDuration,
+ * MinimumRenewBefore and DefaultCertificateDuration), so that admission of the FractalLBA refuses
+ * what cert-manager would refuse in the Certificate rendered from it.
+ */
+export const CERT_MANAGER_LIMITS = {
+  minDurationSeconds: 3_600,
+  minRenewBeforeSeconds: 300,
+  defaultDurationSeconds: 90 * 86_400,
+} as const;
+
 export const IssuerRef = z
   .object({
     name: objectName('Name of the issuer.'),
@@ -40,19 +51,22 @@ const Certificate = z
     issuerRef: IssuerRef,
     dnsNames: z
       .array(dnsName)
+      // cert-manager refuses a Certificate without any name; leave the field unset for the default.
+      .min(1, {
+        error: 'must name at least one DNS name; leave dnsNames unset for the Service names',
+      })
       .max(32)
       .optional()
       .describe(
         'DNS names of the serving certificate. Default: the Service names <name>, <name>.<namespace>, <name>.<namespace>.svc and <name>.<namespace>.svc.cluster.local.',
       ),
-    duration: duration('Requested lifetime of the certificate. Unset: the issuer decides.', {
-      positive: true,
-    }).optional(),
+    // Their lower bounds (cert-manager's: 1h and 5m) are rules of the spec, with renewBefore's
+    // bound by duration (fractallba-rules.ts).
+    duration: duration(
+      'Requested lifetime of the certificate, at least 1h. Unset: the issuer decides.',
+    ).optional(),
     renewBefore: duration(
-      'How long before expiry cert-manager renews it. Unset: a third of the lifetime.',
-      {
-        positive: true,
-      },
+      'How long before expiry cert-manager renews it: at least 5m and less than duration (90d when unset). Unset: a third of the lifetime.',
     ).optional(),
   })
   .describe(

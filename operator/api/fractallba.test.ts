@@ -131,6 +131,34 @@ describe('resolveFractalLBA rules (each error names the field, the rule and the 
     ]);
   });
 
+  it('refuses a serving certificate cert-manager would refuse: too short, renewed too late, or with no name', () => {
+    const cert = (c: Record<string, unknown>) =>
+      errorsOf({ ...minimal, tls: { certificate: { issuerRef: { name: 'ca' }, ...c } } });
+
+    expect(cert({ duration: '59m' })).toEqual([rule('tls.certificate.duration', 'at least 1h')]);
+    expect(cert({ duration: '0s' })).toEqual([rule('tls.certificate.duration', 'at least 1h')]);
+    expect(cert({ renewBefore: '4m' })).toEqual([
+      rule('tls.certificate.renewBefore', 'at least 5m'),
+    ]);
+    expect(cert({ duration: '1h', renewBefore: '2h' })).toEqual([
+      rule('tls.certificate.renewBefore', 'shorter than'),
+    ]);
+    expect(cert({ duration: '2h', renewBefore: '2h' })).toEqual([
+      rule('tls.certificate.renewBefore', 'shorter than'),
+    ]);
+    // Unset duration is cert-manager's 90 days.
+    expect(cert({ renewBefore: '90d' })).toEqual([
+      rule('tls.certificate.renewBefore', 'shorter than'),
+    ]);
+    expect(cert({ dnsNames: [] })).toEqual([
+      'spec.tls.certificate.dnsNames: must name at least one DNS name; leave dnsNames unset for the Service names',
+    ]);
+
+    expect(cert({ duration: '1h', renewBefore: '5m' })).toEqual([]);
+    expect(cert({ renewBefore: '89d' })).toEqual([]);
+    expect(cert({ duration: '90d', renewBefore: '15d' })).toEqual([]);
+  });
+
   it('refuses a PDB with both minAvailable and maxUnavailable', () => {
     expect(errorsOf({ ...minimal, pdb: { minAvailable: 1, maxUnavailable: 1 } })).toEqual([
       rule('pdb', 'not both'),

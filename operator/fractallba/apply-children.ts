@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 
 import { applyIfChanged, type ApplyDecision } from '../kube/apply.ts';
-import { KubeApiError, TerminalError, classifyError } from '../kube/errors.ts';
+import { KubeApiError, TerminalError, classifyError, isNotFound } from '../kube/errors.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { OPTIONAL_CHILD_KINDS, childKey, kindKey } from './children.ts';
+import { OPTIONAL_CHILD_KINDS, childKey, isOwnedBy, kindKey } from './children.ts';
 import type { FractalLBADeps } from './deps.ts';
-import { MissingKindError } from './optional-kinds.ts';
+import { MissingKindError, RecheckLaterError } from './optional-kinds.ts';
 import { REASON } from './reasons.ts';
 
 /** One change the operator made to a child, for events and logs. */
@@ -27,8 +27,10 @@ export interface ApplyReport {
  * live state already is what we would write (see `decideApply`) and every child whose previous
  * write the cache has not caught up with. A child the server refuses as invalid stops the
  * reconcile with a terminal error naming it; transient failures are retried. A child of an
- * optional kind the cluster does not serve (no cert-manager, say) is skipped while the others are
- * applied, and then reported with a {@link MissingKindError}.
+ * optional kind the cluster does not serve (no cert-manager, say, or its CRD deleted since) is
+ * skipped while the others are applied, and then reported with a {@link MissingKindError}; so is
+ * a child whose name an object this FractalLBA does not control already has (see
+ * `foreignObjectIn`), with a {@link RecheckLaterError}.
  */
 export async function applyChildren(
   manifests: readonly KubeObject[],
@@ -38,6 +40,7 @@ export async function applyChildren(
 ): Promise<ApplyReport> {
   let inFlight = 0;
   const unserved: KubeObject[] = [];
+  const conflicts: RecheckLaterError[] = [];
 
   for (const desired of manifests) {
     const cache =
@@ -59,10 +62,29 @@ export async function applyChildren(
       continue;
     }
 
+    if (!live) {
+      const conflict = await foreignObjectIn(desired, deps);
+      if (conflict) {
+        conflicts.push(conflict);
+        continue;
+      }
+    }
+
     let result;
     try {
       result = await applyIfChanged(deps.api, desired, live, deps.fieldManager);
     } catch (err) {
+      // The CRD was deleted while we watched its kind: the cache is stopped and the child waits
+      // like one whose CRD was never there, instead of failing the children after it.
+      if (
+        OPTIONAL_CHILD_KINDS.has(desired.kind) &&
+        deps.optionalKinds &&
+        isNotFound(err) &&
+        (await deps.optionalKinds.reportFailure(desired, err))
+      ) {
+        unserved.push(desired);
+        continue;
+      }
       throw applyError(err, what, live, deps.fieldManager);
     }
     if (!result.decision.apply) continue;
@@ -72,8 +94,57 @@ export async function applyChildren(
     changes.push(change);
     log.info({ child: what, action: change.action, fields: change.fields }, 'applied child');
   }
+  // Reported after the other children are applied: neither blocks them.
+  if (conflicts.length > 0) {
+    throw new RecheckLaterError(
+      REASON.applyFailed,
+      conflicts.map((c) => c.message).join('; '),
+      Math.min(...conflicts.map((c) => c.retryAfterMs)),
+    );
+  }
   if (unserved.length > 0) throw missingKinds(unserved);
   return { inFlight };
+}
+
+/**
+ * A child missing from our cache may still exist: the caches hold only objects with our
+ * managed-by label, so one that someone else created under the child's name (a Certificate of
+ * their own called `<name>-tls`, say) is not in it. Server-side apply with force would take it
+ * over: rewrite its spec, and add our controller reference, so that deleting the FractalLBA would
+ * delete it. One GET, only for children the cache lacks (a create, or our own child whose labels
+ * were removed), tells them apart; the second kind carries our controller reference.
+ */
+async function foreignObjectIn(
+  desired: KubeObject,
+  deps: FractalLBADeps,
+): Promise<RecheckLaterError | undefined> {
+  const { namespace, name } = desired.metadata;
+  const owner = desired.metadata.ownerReferences?.find((r) => r.controller);
+  // A retained WAL claim carries no owner reference by design; one found is ours to reattach.
+  if (!owner) return undefined;
+  const existing = await deps.api.get({
+    apiVersion: desired.apiVersion,
+    kind: desired.kind,
+    namespace,
+    name: name ?? '',
+  });
+  if (!existing || isOwnedBy(existing, owner.uid)) return undefined;
+  if (existing.metadata.deletionTimestamp) {
+    return new RecheckLaterError(
+      REASON.applyFailed,
+      `${desired.kind} ${name} is being deleted; it is created again once it is gone`,
+      5_000,
+    );
+  }
+  const controller = existing.metadata.ownerReferences?.find((r) => r.controller);
+  const whose = controller
+    ? `it is controlled by ${controller.kind} ${controller.name}`
+    : 'it was not created by this FractalLBA';
+  return new RecheckLaterError(
+    REASON.applyFailed,
+    `${desired.kind} ${namespace}/${name} already exists and ${whose}, so the operator leaves it ` +
+      `alone: delete or rename it to have the operator create its own (looked at again every 30 s)`,
+  );
 }
 
 function toChange(

@@ -7,7 +7,7 @@ import type { Clock } from '../kube/clock.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { WriteExpectations } from '../kube/expectations.ts';
 import { CacheFactory, type KindCache } from '../kube/informer-factory.ts';
-import { objectKey, type KubeObject } from '../kube/types.ts';
+import { objectKey, type GroupVersionKind, type KubeObject } from '../kube/types.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { OperatorMetrics } from '../runtime/metrics.ts';
 import { CHILD_KINDS, OPTIONAL_CHILD_KINDS, kindKey } from './children.ts';
@@ -65,6 +65,43 @@ export async function createFractalLBAController(
   );
   const children = new Map<string, KindCache<KubeObject>>();
   const labelSelector = `${LABELS.managedBy}=${FIELD_MANAGER}`;
+  const expectations = new WriteExpectations(15_000, o.clock);
+  let enqueue: (key: string) => void = () => {};
+  let enqueueAll: () => void = () => {};
+
+  const optionalKinds = new OptionalKinds({
+    client: o.client,
+    clock: o.clock,
+    logger: o.logger,
+    startCache: async (gvk) => {
+      const cache = await childCache(gvk);
+      watchChildren(cache, expectations, (key) => enqueue(key));
+      cache.start();
+      return cache;
+    },
+    readyCache: (gvk, cache) => {
+      caches.push(cache);
+      children.set(kindKey(gvk), cache);
+    },
+    dropCache: (gvk, cache) => {
+      if (children.get(kindKey(gvk)) === cache) children.delete(kindKey(gvk));
+      const at = caches.indexOf(cache);
+      if (at >= 0) caches.splice(at, 1);
+    },
+    // Whoever renders the kind must hear of it now: to create the child, or to report it missing
+    // and apply the children after it in render order.
+    onKindsChanged: () => enqueueAll(),
+  });
+  // Optional kinds report their informers' failures, so a CRD deleted at run time is noticed.
+  const childCache = (gvk: GroupVersionKind) =>
+    factory.cacheFor<KubeObject>(gvk, {
+      ...common,
+      labelSelector,
+      ...(OPTIONAL_CHILD_KINDS.has(gvk.kind) && {
+        onFailure: (err: unknown) => void optionalKinds.reportFailure(gvk, err),
+      }),
+    });
+
   for (const gvk of CHILD_KINDS) {
     if (OPTIONAL_CHILD_KINDS.has(gvk.kind) && !(await o.client.isServed(gvk))) {
       o.logger.info(
@@ -73,29 +110,12 @@ export async function createFractalLBAController(
       );
       continue;
     }
-    children.set(
-      kindKey(gvk),
-      await factory.cacheFor<KubeObject>(gvk, { ...common, labelSelector }),
-    );
+    const cache = await childCache(gvk);
+    children.set(kindKey(gvk), cache);
+    if (OPTIONAL_CHILD_KINDS.has(gvk.kind)) optionalKinds.adopt(gvk, cache);
   }
 
-  const expectations = new WriteExpectations(15_000, o.clock);
   const caches = [fractallbas, secrets, ...children.values()] as KindCache<KubeObject>[];
-  let enqueue: (key: string) => void = () => {};
-  const optionalKinds = new OptionalKinds({
-    client: o.client,
-    clock: o.clock,
-    logger: o.logger,
-    startCache: async (gvk) => {
-      const cache = await factory.cacheFor<KubeObject>(gvk, { ...common, labelSelector });
-      watchChildren(cache, expectations, (key) => enqueue(key));
-      caches.push(cache);
-      cache.start();
-      await cache.waitForSync();
-      children.set(kindKey(gvk), cache);
-      return cache;
-    },
-  });
   const deps: FractalLBADeps = {
     api: o.client,
     caches: { fractallbas, secrets, children },
@@ -116,6 +136,9 @@ export async function createFractalLBAController(
   });
 
   enqueue = (key: string) => controller.enqueue(key);
+  enqueueAll = () => {
+    for (const flk of fractallbas.list()) controller.enqueue(objectKey(flk));
+  };
   watchFractalLBAs(fractallbas, expectations, enqueue);
   watchSecrets(secrets, fractallbas, enqueue);
   for (const cache of children.values()) watchChildren(cache, expectations, enqueue);

@@ -26,8 +26,11 @@ export interface FractalLBACaches {
   children: ReadonlyMap<string, ObjectCache>;
 }
 
-/** The API calls a reconcile makes; KubeClient in production, a fake in unit tests. */
-export type ApiWriter = Pick<KubeClient, 'apply' | 'delete' | 'mergePatch'>;
+/**
+ * The API calls a reconcile makes; KubeClient in production, a fake in unit tests. The one read,
+ * `get`, is for a child the cache lacks (is its name taken by someone else's object?).
+ */
+export type ApiWriter = Pick<KubeClient, 'apply' | 'delete' | 'mergePatch' | 'get'>;
 
 export interface FractalLBADeps {
   api: ApiWriter;
@@ -39,5 +42,5 @@ export interface FractalLBADeps {
   /** Where the operator runs; lets its pods through the backend's NetworkPolicy. */
   operatorNamespace?: string;
   /** Caches of optional kinds (CRDs of add-ons) started once the cluster serves them. */
-  optionalKinds?: Pick<OptionalKinds, 'ensure'>;
+  optionalKinds?: Pick<OptionalKinds, 'ensure' | 'reportFailure'>;
 }

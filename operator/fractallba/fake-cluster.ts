@@ -167,6 +167,13 @@ export class FakeCluster implements ApiWriter {
     return this.commit(merged) as T;
   }
 
+  /** Reads the store (what the API server has), not the caches; not counted in `calls`. */
+  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    const key = `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+    const stored = this.store.get(key);
+    return stored ? (structuredClone(stored) as T) : undefined;
+  }
+
   async delete(ref: ObjectRef, _opts: DeleteOptions = {}): Promise<boolean> {
     this.calls.push({ verb: 'delete', kind: ref.kind, name: ref.name });
     const key = `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;

@@ -95,16 +95,58 @@ describe('resolveKeys', () => {
       tls: { secretName: 'serving', clientCA: { secretName: 'agents-ca' } },
     });
 
-    expect(resolveKeys('ns', s, secrets(secret('serving', { 'tls.crt': 'YQ==' })))).toEqual({
+    const serving = (crt: string) => secret('serving', { 'tls.crt': crt, 'tls.key': 'aw==' });
+    expect(resolveKeys('ns', s, secrets(serving('YQ==')))).toEqual({
       ok: false,
       reason: 'WaitingForSecrets',
       message: 'waiting for Secret ns/agents-ca (spec.tls.clientCA.secretName) to exist',
     });
     const ca = secret('agents-ca', { 'ca.crt': 'YQ==' });
-    const a = resolveKeys('ns', s, secrets(secret('serving', { 'tls.crt': 'YQ==' }), ca));
-    const b = resolveKeys('ns', s, secrets(secret('serving', { 'tls.crt': 'Yg==' }), ca));
+    const a = resolveKeys('ns', s, secrets(serving('YQ=='), ca));
+    const b = resolveKeys('ns', s, secrets(serving('Yg=='), ca));
     expect(a).toMatchObject({ ok: true, configChecksum: undefined });
     expect(b).toMatchObject({ ok: true, configChecksum: undefined });
+  });
+});
+
+describe('resolveKeys with TLS Secrets that lack a data key the backend reads', () => {
+  it('waits, naming the Secret, the key, the field that chose it and the keys it has', () => {
+    const s = spec({
+      signing: { mode: 'none' },
+      tls: { secretName: 'serving', clientCA: { secretName: 'agents-ca', key: 'bundle.pem' } },
+    });
+
+    const result = resolveKeys(
+      'ns',
+      s,
+      secrets(secret('serving', { 'tls.crt': 'YQ==' }), secret('agents-ca', { 'ca.crt': 'YQ==' })),
+    );
+
+    expect(result).toEqual({
+      ok: false,
+      reason: 'WaitingForSecrets',
+      message:
+        'waiting for Secret ns/serving (spec.tls.secretName) to have data key tls.key; it has tls.crt; ' +
+        'waiting for Secret ns/agents-ca (spec.tls.clientCA.secretName) to have data key bundle.pem (spec.tls.clientCA.key); it has ca.crt',
+    });
+  });
+
+  it('goes ahead once the keys are there', () => {
+    const s = spec({
+      signing: { mode: 'none' },
+      tls: { secretName: 'serving', clientCA: { secretName: 'agents-ca', key: 'bundle.pem' } },
+    });
+
+    const result = resolveKeys(
+      'ns',
+      s,
+      secrets(
+        secret('serving', { 'tls.crt': 'YQ==', 'tls.key': 'YQ==' }),
+        secret('agents-ca', { 'bundle.pem': 'YQ==' }),
+      ),
+    );
+
+    expect(result).toMatchObject({ ok: true });
   });
 });
 

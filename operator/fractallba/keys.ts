@@ -69,13 +69,24 @@ export function resolveKeys(
 
   const others = referencedSecrets(spec);
   const missing = others.filter((ref) => !secrets.get(namespace, ref.name));
-  if (missing.length > 0) {
+  const lacking = others.flatMap((ref) => {
+    const secret = secrets.get(namespace, ref.name);
+    const absent = secret ? (ref.keys ?? []).filter((k) => !secret.dataKeys.includes(k.key)) : [];
+    if (!secret || absent.length === 0) return [];
+    // Key names only, never values (the summary holds none).
+    const keys = absent.map((k) => (k.field ? `${k.key} (${k.field})` : k.key)).join(' and ');
+    const has = secret.dataKeys.length > 0 ? secret.dataKeys.join(', ') : 'no data';
+    return [
+      `Secret ${namespace}/${ref.name} (${ref.purpose}) to have data key${absent.length > 1 ? 's' : ''} ${keys}; it has ${has}`,
+    ];
+  });
+  if (missing.length > 0 || lacking.length > 0) {
     const names = missing.map((ref) => `Secret ${namespace}/${ref.name} (${ref.purpose})`);
-    return {
-      ok: false,
-      reason: REASON.waitingForSecrets,
-      message: `waiting for ${names.join(' and ')} to exist`,
-    };
+    const parts = [
+      ...(names.length > 0 ? [`waiting for ${names.join(' and ')} to exist`] : []),
+      ...lacking.map((l) => `waiting for ${l}`),
+    ];
+    return { ok: false, reason: REASON.waitingForSecrets, message: parts.join('; ') };
   }
 
   const rolling = others.filter((ref) => !ref.reloadedLive);

@@ -385,6 +385,81 @@ describe('reconcileFractalLBA', () => {
     });
   });
 
+  describe('a child whose name someone else already uses', () => {
+    const tls = { signing: { mode: 'none' }, tls: { certificate: { issuerRef: { name: 'ca' } } } };
+    const ref = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: NS };
+
+    /** An object of someone else's: not labelled as ours, so the label-selected cache lacks it. */
+    function theirs(obj: KubeObject) {
+      cluster.forget(cluster.seed(obj));
+    }
+
+    it('is left alone, with a message naming it, and the other children are applied', async () => {
+      flk(tls);
+      theirs({
+        ...ref,
+        metadata: { name: `${NAME}-tls`, namespace: NS },
+        spec: { secretName: 'their-secret', issuerRef: { name: 'their-ca' } },
+      });
+
+      const outcome = await reconcile();
+
+      expect(outcome).toEqual({ requeueAfterMs: 30_000 });
+      const cert = cluster.stored(ref.apiVersion, ref.kind, NS, `${NAME}-tls`)!;
+      expect(cert.spec).toEqual({ secretName: 'their-secret', issuerRef: { name: 'their-ca' } });
+      expect(cert.metadata.ownerReferences).toBeUndefined();
+      expect(childApplies().map((c) => c.kind)).not.toContain('Certificate');
+      expect(childApplies().map((c) => c.kind)).toContain('Deployment');
+      expect(condition('Degraded')).toMatchObject({ status: 'True', reason: 'ApplyFailed' });
+      expect(condition('Degraded')!.message).toBe(
+        `Certificate ${NS}/${NAME}-tls already exists and it was not created by this FractalLBA, ` +
+          'so the operator leaves it alone: delete or rename it to have the operator create its ' +
+          'own (looked at again every 30 s)',
+      );
+    });
+
+    it('names the controller of an object another controller owns', async () => {
+      flk();
+      theirs({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: NAME,
+          namespace: NS,
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'Foo', name: 'bar', uid: 'uid-foo', controller: true },
+          ],
+        },
+        spec: { ports: [{ port: 1 }] },
+      });
+
+      await reconcile();
+
+      expect(condition('Degraded')!.message).toContain(
+        `Service ${NS}/${NAME} already exists and it is controlled by Foo bar`,
+      );
+    });
+
+    it('creates its own once that object is gone', async () => {
+      const owner = flk(tls);
+      theirs({
+        ...ref,
+        metadata: { name: `${NAME}-tls`, namespace: NS },
+        spec: { secretName: 'their-secret', issuerRef: { name: 'their-ca' } },
+      });
+      await reconcile();
+
+      await cluster.delete({ ...ref, name: `${NAME}-tls` });
+      await reconcile();
+
+      const cert = cluster.stored(ref.apiVersion, ref.kind, NS, `${NAME}-tls`)!;
+      expect(cert.metadata.ownerReferences).toEqual([
+        expect.objectContaining({ uid: owner.metadata.uid, controller: true }),
+      ]);
+      expect(condition('Degraded')).toMatchObject({ status: 'False' });
+    });
+  });
+
   describe('the WAL finalizer', () => {
     it('is held while retainOnDelete is set, and the claim carries no owner reference', async () => {
       flk({ signing: { mode: 'none' }, wal: { retainOnDelete: true } });

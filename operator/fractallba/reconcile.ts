@@ -12,7 +12,7 @@ import type { FractalLBADeps, FractalLBAObject } from './deps.ts';
 import { fetchFractalLBA, isBeingDeleted } from './fetch.ts';
 import { resolveKeys } from './keys.ts';
 import { observeRollout } from './observe-rollout.ts';
-import { MissingKindError } from './optional-kinds.ts';
+import { MissingKindError, RecheckLaterError } from './optional-kinds.ts';
 import { isPaused } from './paused.ts';
 import { pruneChildren } from './prune.ts';
 import { REASON } from './reasons.ts';
@@ -143,10 +143,13 @@ async function finish(
   if (written === 'written')
     await recordTransition(flk, flk.status?.conditions, status.conditions, deps);
 
-  if (run.failure instanceof MissingKindError && statusError === undefined) {
-    // Not an error to back off from, and not final either: look again once the add-on may be in.
+  if (run.failure instanceof RecheckLaterError && statusError === undefined) {
+    // Not an error to back off from, and not final either: look again once the add-on may be in
+    // (or the object in the child's way is gone); no event would tell us.
     const level = written === 'written' ? 'warn' : 'debug';
-    log[level]({ reason: run.failure.reason, problem: run.failure.message }, 'waiting for a CRD');
+    const msg =
+      run.failure instanceof MissingKindError ? 'waiting for a CRD' : 'waiting for a change';
+    log[level]({ reason: run.failure.reason, problem: run.failure.message }, msg);
     return { requeueAfterMs: run.failure.retryAfterMs };
   }
   if (run.failure !== undefined) {

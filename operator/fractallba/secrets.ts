@@ -1,7 +1,7 @@
 import { canonicalJson, sha256Hex } from '../kube/canonical.ts';
 import type { KubeObject, ObjectMeta } from '../kube/types.ts';
 import type { ResolvedFractalLBASpec } from '../api/fractallba.ts';
-import { verifierSecretName } from '../api/constants.ts';
+import { TLS_SECRET_KEYS, verifierSecretName } from '../api/constants.ts';
 
 /**
  * What the operator keeps of a Secret: who it is, the names of its data keys and a digest of its
@@ -48,6 +48,12 @@ export interface SecretRef {
    * so a change must not roll the pods: it is waited for, but left out of the pod checksum.
    */
   reloadedLive?: boolean;
+  /**
+   * Data keys the pods read from it. A Secret without one of them is waited for like a missing
+   * one: the backend would not start (the TLS files are required), and the pods already running
+   * are better left as they are than rolled into a crash loop.
+   */
+  keys?: { key: string; field?: string }[];
 }
 
 /**
@@ -72,13 +78,20 @@ export function referencedSecrets(spec: ResolvedFractalLBASpec): SecretRef[] {
       purpose: 'spec.metrics.basicAuthSecretRef',
     });
   }
-  if (spec.tls?.secretName)
-    refs.push({ name: spec.tls.secretName, purpose: 'spec.tls.secretName', reloadedLive: true });
+  if (spec.tls?.secretName) {
+    refs.push({
+      name: spec.tls.secretName,
+      purpose: 'spec.tls.secretName',
+      reloadedLive: true,
+      keys: [{ key: TLS_SECRET_KEYS.cert }, { key: TLS_SECRET_KEYS.key }],
+    });
+  }
   if (spec.tls?.clientCA) {
     refs.push({
       name: spec.tls.clientCA.secretName,
       purpose: 'spec.tls.clientCA.secretName',
       reloadedLive: true,
+      keys: [{ key: spec.tls.clientCA.key, field: 'spec.tls.clientCA.key' }],
     });
   }
   return refs;

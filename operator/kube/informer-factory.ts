@@ -14,6 +14,8 @@ export interface CacheOptions<T extends KubeObject> {
   transform?: (obj: T) => T;
   logger?: Logger;
   clock?: Clock;
+  /** Told of each list or watch failure of any of the kind's informers (see `Informer`). */
+  onFailure?: (err: unknown) => void;
 }
 
 /**
@@ -98,6 +100,7 @@ export class CacheFactory {
           transform: options.transform,
           logger: options.logger,
           clock: options.clock,
+          onFailure: options.onFailure,
         }),
       );
     }

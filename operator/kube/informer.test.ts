@@ -76,7 +76,7 @@ function pod(name: string, resourceVersion: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', resourceVersion } };
 }
 
-function setup(lists: Array<KubeList | Error>) {
+function setup(lists: Array<KubeList | Error>, onFailure?: (err: unknown) => void) {
   const clock = new FakeClock();
   const watch = new FakeWatch();
   const listCalls: number[] = [];
@@ -88,6 +88,7 @@ function setup(lists: Array<KubeList | Error>) {
     watch,
     clock,
     backoff: exponentialBackoff({ initialMs: 1000, maxMs: 8000, jitter: 0 }),
+    onFailure,
     list: async () => {
       listCalls.push(clock.now());
       const next = lists[Math.min(call++, lists.length - 1)] as KubeList | Error;
@@ -208,6 +209,31 @@ describe('Informer', () => {
     while (watch.requests.length === 4) await clock.advance(100);
 
     expect(clock.now() - before).toBe(1000);
+  });
+
+  it('tells the failure hook of every failure it backs off from (a deleted CRD: 404)', async () => {
+    const seen: unknown[] = [];
+    const gone = Object.assign(new Error('Not Found'), { statusCode: 404 });
+    const { informer, watch, clock, listCalls } = setup([list1], (err) => {
+      seen.push(err);
+      throw new Error('a hook that throws changes nothing');
+    });
+    informer.start();
+    await informer.waitForSync();
+    await flushPromises();
+
+    watch.failNextWith = [gone];
+    watch.last().end(gone);
+    await flushPromises();
+    expect(seen).toEqual([gone]);
+
+    // The restart watches again from the old resource version, without a list, and fails again:
+    // on its own the informer would keep what it had cached for as long as the kind is gone.
+    await clock.advance(1000);
+    expect(seen).toEqual([gone, gone]);
+    expect(listCalls).toHaveLength(1);
+    await clock.advance(2000);
+    expect(watch.open()).toHaveLength(1);
   });
 
   it('retries a failed list with backoff and opens no watch until a list succeeds', async () => {

@@ -49,6 +49,11 @@ export interface InformerOptions<T extends KubeObject> {
   connectTimeoutMs?: number;
   logger?: Logger;
   random?: () => number;
+  /**
+   * Told of every failure the informer backs off from (a list or watch that failed, a watch that
+   * ended at once). For callers that must react to a kind disappearing (a CRD deleted: 404).
+   */
+  onFailure?: (err: unknown) => void;
 }
 
 /** Counters the tests (and debug logs) read to prove the informer does not multiply watches. */
@@ -273,6 +278,14 @@ export class Informer<T extends KubeObject> {
       { err, informer: this.options.name, statusCode: statusCodeOf(err), retryInMs: delay },
       'watch failed; reconnecting after backoff',
     );
+    try {
+      this.options.onFailure?.(err);
+    } catch (hookErr) {
+      this.options.logger?.error(
+        { err: hookErr, informer: this.options.name },
+        'informer failure hook threw',
+      );
+    }
     this.restartTimer = this.clock.setTimeout(() => {
       this.restartTimer = undefined;
       if (this.running) restart();

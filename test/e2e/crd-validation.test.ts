@@ -223,6 +223,34 @@ describe('FractalLBA admission', () => {
       flkRule('ingress.backendClientCertSecretName', 'clientCA'),
     ],
     [
+      "a certificate lifetime under cert-manager's 1h",
+      { ...keyRefs, tls: { certificate: { issuerRef: { name: 'ca' }, duration: '30m' } } },
+      flkRule('tls.certificate.duration', 'at least 1h'),
+    ],
+    [
+      "a renewal window under cert-manager's 5m",
+      { ...keyRefs, tls: { certificate: { issuerRef: { name: 'ca' }, renewBefore: '1m' } } },
+      flkRule('tls.certificate.renewBefore', 'at least 5m'),
+    ],
+    [
+      'renewBefore not shorter than duration',
+      {
+        ...keyRefs,
+        tls: { certificate: { issuerRef: { name: 'ca' }, duration: '1h', renewBefore: '2h' } },
+      },
+      flkRule('tls.certificate.renewBefore', 'shorter than'),
+    ],
+    [
+      "renewBefore not shorter than cert-manager's default lifetime",
+      { ...keyRefs, tls: { certificate: { issuerRef: { name: 'ca' }, renewBefore: '100d' } } },
+      flkRule('tls.certificate.renewBefore', 'shorter than'),
+    ],
+    [
+      'a certificate with an empty list of DNS names',
+      { ...keyRefs, tls: { certificate: { issuerRef: { name: 'ca' }, dnsNames: [] } } },
+      'spec.tls.certificate.dnsNames in body should have at least 1 items',
+    ],
+    [
       'PDB with both bounds',
       { ...keyRefs, pdb: { minAvailable: 1, maxUnavailable: 1 } },
       flkRule('pdb', 'not both'),

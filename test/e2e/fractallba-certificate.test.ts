@@ -3,7 +3,10 @@
  * cert-manager controller: without the CRD the FractalLBA is Degraded (CRDNotInstalled) and the
  * operator keeps running; once the CRD is installed the operator notices by itself and creates a
  * Certificate with the issuer, DNS names and Secret name the backend mounts, and keeps it
- * converged like any other child.
+ * converged like any other child. The CRD deleted while the operator watches Certificates makes
+ * the FractalLBA Degraded again (the other children still follow the spec) and installing it
+ * again brings the Certificate back, with the cache started at run time and after a restart. A
+ * Certificate of someone else's under the child's name is left alone, with a message saying so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -12,14 +15,16 @@ import type { KubeObject } from '../../operator/kube/types.ts';
 import { installCertificateCrd, removeCertificateCrd } from './helpers/cert-manager.ts';
 import { applyAsTest, createNamespace, installCrds, testClient } from './helpers/cluster.ts';
 import { fractalLBA, walVolumeFor } from './helpers/fixtures.ts';
+import { ANNOTATIONS } from '../../operator/api/constants.ts';
 import { condition, getChild, getFractalLBA, waitForCondition } from './helpers/flk.ts';
 import { OperatorProcess } from './helpers/operator-process.ts';
-import { waitFor } from './helpers/wait.ts';
+import { elapse, waitFor } from './helpers/wait.ts';
 
 type Any = KubeObject & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const NAME = 'issued';
 const CERTIFICATE = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: `${NAME}-tls` };
+const OTHER = 'shared';
 
 let client: KubeClient;
 let ns: Awaited<ReturnType<typeof createNamespace>>;
@@ -33,6 +38,7 @@ beforeAll(async () => {
   await removeCertificateCrd(client);
   ns = await createNamespace(client, 'flk-e2e-cert');
   cleanups.push(await walVolumeFor(client, ns.name, NAME));
+  cleanups.push(await walVolumeFor(client, ns.name, OTHER));
   operator = await OperatorProcess.start({ name: 'certificate', namespaces: [ns.name] });
   await operator.waitReady();
 });
@@ -195,5 +201,166 @@ describe('a FractalLBA whose serving certificate cert-manager issues', () => {
       async () => !(await getChild(client, ns.name, CERTIFICATE)),
       500,
     );
+  });
+});
+
+describe('the Certificate CRD deleted while the operator watches Certificates', () => {
+  const spec = {
+    signing: { mode: 'none' },
+    tls: { certificate: { issuerRef: { name: 'internal-ca', kind: 'ClusterIssuer' } } },
+  };
+  const deploymentRef = { apiVersion: 'apps/v1', kind: 'Deployment', name: NAME };
+  const checksum = async () =>
+    (await getChild<Any>(client, ns.name, deploymentRef))?.spec.template.metadata.annotations[
+      ANNOTATIONS.checksum
+    ] as string | undefined;
+  const lostLine = (l: { msg: string }) =>
+    l.msg.startsWith('the cluster no longer serves this optional child kind');
+
+  it('is Degraded again, and the children after the Certificate still follow the spec', async () => {
+    await applyAsTest(client, fractalLBA(ns.name, NAME, spec));
+    await waitFor(
+      'the Certificate to be back',
+      60_000,
+      () => getChild(client, ns.name, CERTIFICATE),
+      500,
+    );
+    await waitForCondition(client, ns.name, NAME, { type: 'Degraded', status: 'False' });
+    const checksumBefore = await checksum();
+
+    await removeCertificateCrd(client);
+    // A change while the CRD is gone: the ConfigMap and the Deployment (after the Certificate in
+    // render order) must still get it.
+    await applyAsTest(client, fractalLBA(ns.name, NAME, { ...spec, logLevel: 'debug' }));
+
+    const flk = await waitForCondition(client, ns.name, NAME, {
+      type: 'Degraded',
+      status: 'True',
+      reason: 'CRDNotInstalled',
+    });
+    expect(condition(flk, 'Degraded')?.message).toContain(
+      `the cluster does not serve cert-manager.io/v1 Certificate (needed for Certificate ${NAME}-tls)`,
+    );
+    await waitFor(
+      'the Deployment to roll to the new config',
+      30_000,
+      async () => (await checksum()) !== checksumBefore,
+      500,
+    );
+    const cm = await getChild<Any>(client, ns.name, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: `${NAME}-config`,
+    });
+    expect(cm?.data.LOG_LEVEL).toBe('debug');
+
+    // The cache of the gone kind is stopped, not left retrying: no more watch failures for it.
+    await operator.waitForLog('the Certificate cache to be stopped', lostLine, 30_000);
+    const failures = () =>
+      operator.logs.filter(
+        (l) =>
+          l.msg === 'watch failed; reconnecting after backoff' &&
+          String(l.informer).startsWith('cert-manager.io/v1 Certificate'),
+      ).length;
+    const failuresBefore = failures();
+    await elapse(5_000);
+    expect(failures()).toBe(failuresBefore);
+    expect((await fetch(`${operator.healthURL}/readyz`)).status).toBe(200);
+  });
+
+  it('creates the Certificate again once the CRD is back', async () => {
+    await installCertificateCrd(client);
+
+    await waitFor(
+      `Certificate ${CERTIFICATE.name} to be created again`,
+      90_000,
+      () => getChild(client, ns.name, CERTIFICATE),
+      1_000,
+    );
+    await waitForCondition(client, ns.name, NAME, { type: 'Degraded', status: 'False' });
+  });
+
+  it('after a restart with the CRD installed, writes nothing to it, and notices the CRD going too', async () => {
+    const before = await getChild(client, ns.name, CERTIFICATE);
+    await operator.kill('SIGKILL');
+    operator.restart();
+    await operator.waitReady();
+    await operator.waitForLog(
+      'the restarted operator to reconcile',
+      (l) => l.pid === operator.pid && l.msg === 'reconcile finished' && l.name === NAME,
+    );
+    await elapse(3_000);
+    const after = await getChild(client, ns.name, CERTIFICATE);
+    expect(after?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
+
+    await removeCertificateCrd(client);
+    await waitForCondition(client, ns.name, NAME, {
+      type: 'Degraded',
+      status: 'True',
+      reason: 'CRDNotInstalled',
+    });
+    expect(operator.logs.some((l) => l.pid === operator.pid && lostLine(l))).toBe(true);
+
+    await installCertificateCrd(client);
+    await waitFor(
+      `Certificate ${CERTIFICATE.name} to be created again`,
+      90_000,
+      () => getChild(client, ns.name, CERTIFICATE),
+      1_000,
+    );
+    await waitForCondition(client, ns.name, NAME, { type: 'Degraded', status: 'False' });
+  });
+});
+
+describe('a Certificate of someone else with the name the operator would give its own', () => {
+  const ref = { ...CERTIFICATE, name: `${OTHER}-tls` };
+  const theirs = {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: '' },
+    spec: { secretName: 'their-secret', issuerRef: { name: 'their-ca' }, dnsNames: ['x.example'] },
+  };
+
+  it('is left as it is, and the FractalLBA says whose name is taken and what to do', async () => {
+    await applyAsTest(client, { ...theirs, metadata: { ...theirs.metadata, namespace: ns.name } });
+    await applyAsTest(
+      client,
+      fractalLBA(ns.name, OTHER, {
+        signing: { mode: 'none' },
+        tls: { certificate: { issuerRef: { name: 'internal-ca' } } },
+      }),
+    );
+
+    const flk = await waitForCondition(client, ns.name, OTHER, {
+      type: 'Degraded',
+      status: 'True',
+      reason: 'ApplyFailed',
+    });
+    expect(condition(flk, 'Degraded')?.message).toContain(
+      `Certificate ${ns.name}/${OTHER}-tls already exists and it was not created by this FractalLBA, so the operator leaves it alone: delete or rename it`,
+    );
+    const cert = await getChild<Any>(client, ns.name, ref);
+    expect(cert?.spec).toEqual(theirs.spec);
+    expect(cert?.metadata.ownerReferences).toBeUndefined();
+    // Everything else is in place.
+    expect(
+      await getChild(client, ns.name, { apiVersion: 'apps/v1', kind: 'Deployment', name: OTHER }),
+    ).toBeDefined();
+  });
+
+  it('gets a Certificate of its own once that one is deleted', async () => {
+    await client.delete({ ...ref, namespace: ns.name });
+
+    const cert = await waitFor(
+      'the operator to create its own Certificate',
+      60_000,
+      async () => {
+        const c = await getChild<Any>(client, ns.name, ref);
+        return c?.metadata.ownerReferences?.some((o) => o.name === OTHER && o.controller) && c;
+      },
+      1_000,
+    );
+    expect(cert.spec.secretName).toBe(`${OTHER}-tls`);
+    await waitForCondition(client, ns.name, OTHER, { type: 'Degraded', status: 'False' });
   });
 });

@@ -99,8 +99,10 @@ describe('a FractalLBA with one SigningKey', () => {
 
     expect(deployment.spec.replicas).toBe(1);
     expect(container.image).toBe(DEFAULT_BACKEND_IMAGE);
+    // The admin port (probes and metrics) is rendered with or without spec.tls (docs/tls.md).
     expect(container.ports).toEqual([
       expect.objectContaining({ containerPort: BACKEND.port, name: BACKEND.portName }),
+      expect.objectContaining({ containerPort: BACKEND.adminPort, name: BACKEND.adminPortName }),
     ]);
     expect(pod.metadata.annotations[ANNOTATIONS.checksum]).toMatch(/^[0-9a-f]{64}$/);
     const keyVolume = pod.spec.volumes.find((v: Any) => v.secret?.secretName === 'k1-verifier');
@@ -119,6 +121,7 @@ describe('a FractalLBA with one SigningKey', () => {
     })) as Any;
     expect(service.spec.ports).toEqual([
       expect.objectContaining({ port: 80, targetPort: BACKEND.port }),
+      expect.objectContaining({ port: BACKEND.adminPort, targetPort: BACKEND.adminPort }),
     ]);
     expect(service.spec.selector).toEqual(pod.metadata.labels);
 
