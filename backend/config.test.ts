@@ -128,6 +128,7 @@ describe('loadConfig: TLS and the admin listener', () => {
     ],
     [{ PORT: '9000', ADMIN_PORT: '9000' }, /^ADMIN_PORT: must differ from PORT \(both are 9000\)/],
     [{ ADMIN_PORT: '8080' }, /^ADMIN_PORT: must differ from PORT \(both are 8080\)/],
+    [{ ADMIN_HOST: '0.0.0.0' }, /^ADMIN_HOST: has no effect without ADMIN_PORT/],
     [{ ADMIN_PORT: 'metrics' }, /^ADMIN_PORT: must be a whole number/],
     [{ ...tls, TLS_POLL: '0s' }, /^TLS_POLL: must be at least 100ms/],
     [{ ...tls, TLS_POLL: 'often' }, /^TLS_POLL: invalid duration/],

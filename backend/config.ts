@@ -269,6 +269,9 @@ function listenerProblems(v: Parsed): string[] {
     problems.push(
       'TLS_CLIENT_CA_FILE: kubelet and Prometheus have no client certificate; set ADMIN_PORT',
     );
+  // Without ADMIN_PORT there is no admin listener; an address for it says one was expected.
+  if (v.ADMIN_HOST && v.ADMIN_PORT === undefined)
+    problems.push('ADMIN_HOST: has no effect without ADMIN_PORT (set ADMIN_PORT too, or neither)');
   const port = v.PORT ?? DEFAULT_PORT;
   if (v.ADMIN_PORT !== undefined && v.ADMIN_PORT !== 0 && v.ADMIN_PORT === port)
     problems.push(`ADMIN_PORT: must differ from PORT (both are ${port})`);

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { SnapshotError } from './dedup/memory.ts';
 import { createLogger } from './logger.ts';
-import { createBackend } from './server.ts';
+import { ListenError, createBackend } from './server.ts';
 import { TlsFilesError } from './tls/cert-source.ts';
 
 /** `npm run backend`: the ingest server, configured from the environment. */
@@ -54,7 +54,11 @@ main().catch((err: Error) => {
   const lines =
     err instanceof TlsFilesError
       ? err.problems
-      : [err instanceof SnapshotError ? err.message : (err.stack ?? err.message)];
+      : [
+          err instanceof SnapshotError || err instanceof ListenError
+            ? err.message
+            : (err.stack ?? err.message),
+        ];
   for (const line of lines) process.stderr.write(`flk-backend: failed to start: ${line}\n`);
   process.exit(1);
 });

@@ -136,10 +136,15 @@ export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Ba
     metrics,
     replayed,
     async listen() {
-      await app.listen({ host: cfg.host, port: cfg.port });
+      await listenOn(
+        app,
+        { host: cfg.host, port: cfg.port },
+        ['HOST', 'PORT'],
+        certs !== undefined,
+      );
       const url = urlOf(app, certs ? 'https' : 'http');
       if (!admin || !cfg.admin) return { url };
-      await admin.listen({ host: cfg.admin.host, port: cfg.admin.port });
+      await listenOn(admin, cfg.admin, ['ADMIN_HOST', 'ADMIN_PORT']);
       return { url, adminUrl: urlOf(admin, 'http') };
     },
     async close() {
@@ -150,6 +155,43 @@ export async function createBackend(cfg: BackendConfig, log: Logger): Promise<Ba
       await store.close();
     },
   };
+}
+
+/** An address the backend cannot listen on; the message names the variable to change. */
+export class ListenError extends Error {
+  constructor(message: string, options: ErrorOptions) {
+    super(message, options);
+    this.name = 'ListenError';
+  }
+}
+
+/**
+ * Listens, or throws a ListenError of one line naming the variable (a port in use or not
+ * allowed, an address that is not this host's) instead of a stack trace.
+ */
+async function listenOn(
+  app: App,
+  at: { host: string; port: number },
+  [hostVar, portVar]: [string, string],
+  https = false,
+): Promise<void> {
+  try {
+    await app.listen({
+      ...at,
+      // Fastify sees the server our factory built as plain HTTP and would log `http://` for it.
+      ...(https && {
+        listenTextResolver: (address: string) =>
+          `Server listening at ${address.replace(/^http:/, 'https:')}`,
+      }),
+    });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string') throw err;
+    const variable = code === 'EADDRINUSE' || code === 'EACCES' ? portVar : hostVar;
+    throw new ListenError(`${variable}: cannot listen on ${at.host}:${at.port} (${code})`, {
+      cause: err,
+    });
+  }
 }
 
 /** The URL of the address bound (Fastify's own text says http:// for a server built outside it). */

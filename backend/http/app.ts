@@ -11,7 +11,12 @@ import { TokenBucket } from '../ingest/rate-limit.ts';
 import { clientErrorHandler } from './client-error.ts';
 import { ApiError } from './errors.ts';
 import { registerProbes, type ProbeOptions } from './probes.ts';
-import { childLoggerWithClient, httpsServerFactory, type TlsServing } from './tls-server.ts';
+import {
+  childLoggerWithClient,
+  clientCaOutdated,
+  httpsServerFactory,
+  type TlsServing,
+} from './tls-server.ts';
 
 export const SUBMIT_ROUTE = '/v1/pcs/submit';
 
@@ -57,6 +62,14 @@ export function buildApp(opts: AppOptions): App {
       t.retryAfterSeconds,
     );
   });
+
+  // A request in flight when a new client CA bundle came into force is answered, then its
+  // connection is closed: the client's next request makes a new handshake, checked against the
+  // bundle in force (tls-server.ts closes the idle connections and refuses later requests).
+  if (opts.tls?.mtls)
+    app.addHook('onSend', async (req, reply) => {
+      if (clientCaOutdated(req.raw.socket)) reply.header('connection', 'close');
+    });
 
   app.post(SUBMIT_ROUTE, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

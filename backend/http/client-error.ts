@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
 import { ApiError } from './errors.ts';
-import { handshakeFailure } from './tls-server.ts';
+import { handshakeFailure, remoteAddress } from './tls-server.ts';
 
 /**
  * Requests Node's HTTP parser refuses (both Content-Length and Transfer-Encoding, a bad header,
@@ -18,8 +18,16 @@ export function clientErrorHandler(opts: { metrics: Metrics; log: Logger }) {
       // A refused certificate is worth a line (an agent is misconfigured); resets, scanners and
       // TCP health checks are only counted unless debug logging is on.
       const level = tlsFailure.startsWith('client_cert') ? 'info' : 'debug';
+      // For a refused certificate the error is the reset of the socket Node destroyed; OpenSSL's
+      // verdict (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …) says what is wrong.
+      const verifyError = (socket as { authorizationError?: unknown }).authorizationError;
       opts.log[level](
-        { reason: tlsFailure, code: err.code, remote: socket.remoteAddress },
+        {
+          reason: tlsFailure,
+          code: err.code,
+          ...(typeof verifyError === 'string' && { verifyError }),
+          remote: remoteAddress(socket),
+        },
         'TLS handshake refused',
       );
       socket.destroy();

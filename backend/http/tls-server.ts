@@ -11,8 +11,13 @@ export interface TlsServing {
   readonly mtls: boolean;
   /** The certificate, key and CA bundle in force now. */
   readonly context: tls.SecureContextOptions;
-  /** Registers the server so later certificates reach it through setSecureContext. */
-  attach(server: tls.Server): void;
+  /** Changes each time a reload puts a different client CA bundle in force. */
+  readonly clientCaGeneration: number;
+  /**
+   * Registers the server so later certificates reach it through setSecureContext;
+   * `onClientCaChange` runs once a different client CA bundle is in force.
+   */
+  attach(server: tls.Server, onClientCaChange?: () => void): void;
 }
 
 export interface HttpTimeouts {
@@ -22,12 +27,33 @@ export interface HttpTimeouts {
   connectionsCheckingIntervalMs: number;
 }
 
+interface Established {
+  /** The verified client's subject (null without mTLS). */
+  client: string | null;
+  /** The client CA bundle its certificate was checked against (TlsServing.clientCaGeneration). */
+  caGeneration: number;
+  serving: TlsServing;
+}
+
 /**
- * Sockets that finished the handshake, with the verified client's subject (null without mTLS).
- * Filled once per connection, so a keep-alive connection's requests reuse it, and weak, so a
- * closed socket takes its entry with it.
+ * Sockets that finished the handshake. Filled once per connection, so a keep-alive
+ * connection's requests reuse it, and weak, so a closed socket takes its entry with it.
  */
-const established = new WeakMap<tls.TLSSocket, string | null>();
+const established = new WeakMap<tls.TLSSocket, Established>();
+
+/**
+ * TCP connections as accepted, before their handshake: the peer address, which a TLS socket
+ * Node destroyed over a refused certificate no longer reports, and the client CA bundle in
+ * force when its TLS socket was made (which is the one its handshake is checked against, even
+ * when a reload lands before the handshake finishes).
+ */
+const accepted = new WeakMap<net.Socket, { remote: string | undefined; caGeneration: number }>();
+
+/** Node keeps the TCP socket a server-side TLS socket wraps as `_parent`; nothing public has it. */
+function acceptedAs(socket: tls.TLSSocket) {
+  const raw = (socket as unknown as { _parent?: net.Socket })._parent;
+  return raw && accepted.get(raw);
+}
 
 /**
  * Builds the HTTPS server for Fastify. Fastify's own `https` option builds the server from that
@@ -49,15 +75,38 @@ export function httpsServerFactory(serving: TlsServing, t: HttpTimeouts): Fastif
         headersTimeout: t.headersTimeoutMs,
         connectionsCheckingInterval: t.connectionsCheckingIntervalMs,
       },
-      handler,
+      (req, res) => {
+        // The connection was let in by a client CA bundle no longer in force (its handshake was
+        // under way at the reload, or it pipelined): it may not be trusted any more. Closed
+        // before the request reaches Fastify, like a refused handshake; the client reconnects
+        // and is checked against the bundle in force.
+        if (clientCaOutdated(req.socket)) req.socket.destroy();
+        else handler(req, res);
+      },
     );
     server.keepAliveTimeout = t.keepAliveTimeoutMs;
+    // Ahead of Node's own listener, which makes the TLS socket with the context in force.
+    server.prependListener('connection', (raw: net.Socket) => {
+      accepted.set(raw, { remote: raw.remoteAddress, caGeneration: serving.clientCaGeneration });
+    });
     // Ahead of Node's own listener, which starts the HTTP parser on the socket: the identity is
     // there before the first request can be read.
     server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
-      established.set(socket, serving.mtls ? subjectOf(socket) : null);
+      // No TLS 1.2 renegotiation: the identity below is worked out once, and a renegotiation
+      // could present another certificate. An attempt is a socket error, answered and closed
+      // by the client-error handler. HTTP/1.1 clients have no use for it.
+      socket.disableRenegotiation();
+      established.set(socket, {
+        client: serving.mtls ? subjectOf(socket) : null,
+        caGeneration: acceptedAs(socket)?.caGeneration ?? serving.clientCaGeneration,
+        serving,
+      });
     });
-    serving.attach(server);
+    // A keep-alive connection is never checked again: without this, an agent whose CA was taken
+    // out of the bundle would keep sending on the connection it has, for as long as it stays
+    // busy. Idle connections go now; busy ones after their response (`connection: close`, see
+    // app.ts), and any request they start later is refused above.
+    serving.attach(server, serving.mtls ? () => server.closeIdleConnections() : undefined);
     return server;
   };
 }
@@ -69,7 +118,24 @@ function subjectOf(socket: tls.TLSSocket): string | null {
 
 /** The verified client certificate's subject on this connection, if any. */
 export function clientSubject(socket: net.Socket): string | undefined {
-  return (socket instanceof tls.TLSSocket && established.get(socket)) || undefined;
+  return (socket instanceof tls.TLSSocket && established.get(socket)?.client) || undefined;
+}
+
+/**
+ * Whether this mTLS connection's client certificate was checked against a client CA bundle
+ * that a reload has since replaced. Such a connection serves no new request.
+ */
+export function clientCaOutdated(socket: net.Socket): boolean {
+  const e = socket instanceof tls.TLSSocket ? established.get(socket) : undefined;
+  return e !== undefined && e.serving.mtls && e.caGeneration !== e.serving.clientCaGeneration;
+}
+
+/** The peer's address, also for a TLS socket that Node already destroyed in its handshake. */
+export function remoteAddress(socket: net.Socket): string | undefined {
+  return (
+    socket.remoteAddress ??
+    (socket instanceof tls.TLSSocket ? acceptedAs(socket)?.remote : undefined)
+  );
 }
 
 /** Each request's logger carries the client's subject, so ingest lines name the agent too. */

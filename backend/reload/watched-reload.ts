@@ -49,10 +49,14 @@ export class WatchedReload<T> {
 
   constructor(private readonly opts: WatchedReloadOptions<T>) {}
 
-  /** The first read, settled; then watching and polling begin. */
-  async start(): Promise<ReadResult<T>> {
+  /**
+   * The first read, settled; then watching and polling begin. With `accept`, they begin only
+   * when it accepts the first read: an owner that gives up on a bad start (the certificate) must
+   * not first log a watch failure about the very folder it is about to report missing.
+   */
+  async start(accept: (first: ReadResult<T>) => boolean = () => true): Promise<ReadResult<T>> {
     const first = await this.reload();
-    if (this.opts.dirs.length > 0 && !this.closed) {
+    if (this.opts.dirs.length > 0 && !this.closed && accept(first)) {
       this.watch();
       this.poller = setInterval(() => this.schedule(0), this.opts.pollMs);
       this.poller.unref();

@@ -14,6 +14,9 @@ export class TlsFilesError extends Error {
   }
 }
 
+/** How many CA summaries a reload line lists; the rest are only counted. */
+const LOGGED_CA_CERTS = 10;
+
 export interface CertSourceOptions {
   files: TlsConfig;
   log: Logger;
@@ -31,6 +34,8 @@ export interface CertSourceOptions {
 export class CertSource {
   private current: TlsMaterial | undefined;
   private readonly servers: tls.Server[] = [];
+  private readonly clientCaListeners: Array<() => void> = [];
+  private caGeneration = 0;
   private readonly reloader: WatchedReload<TlsMaterial | undefined>;
 
   private constructor(private readonly opts: CertSourceOptions) {
@@ -40,7 +45,7 @@ export class CertSource {
       dirs: [...new Set(files.map((f) => path.dirname(f)))],
       pollMs: opts.files.pollMs,
       log: opts.log,
-      read: () => readTlsMaterial(opts.files),
+      read: () => this.read(),
       settle: (r) => this.settle(r),
     });
   }
@@ -48,7 +53,7 @@ export class CertSource {
   /** Reads the files once (with retries) and starts watching; throws TlsFilesError when unusable. */
   static async start(opts: CertSourceOptions): Promise<CertSource> {
     const src = new CertSource(opts);
-    const first = await src.reloader.start();
+    const first = await src.reloader.start(() => src.current !== undefined);
     if (!src.current) {
       src.close();
       throw new TlsFilesError(first.problems);
@@ -66,9 +71,22 @@ export class CertSource {
     return (this.current as TlsMaterial).context;
   }
 
-  /** A server that receives every later certificate through setSecureContext. */
-  attach(server: tls.Server): void {
+  /**
+   * Counts the client CA bundles put in force: a connection whose handshake was checked against
+   * an earlier one was let in by a bundle that may no longer trust it.
+   */
+  get clientCaGeneration(): number {
+    return this.caGeneration;
+  }
+
+  /**
+   * A server that receives every later certificate through setSecureContext; `onClientCaChange`
+   * runs right after a new client CA bundle is in force (to close the connections it did not
+   * check).
+   */
+  attach(server: tls.Server, onClientCaChange?: () => void): void {
     this.servers.push(server);
+    if (onClientCaChange) this.clientCaListeners.push(onClientCaChange);
   }
 
   /** Reads the files now; concurrent callers share one reload. */
@@ -78,6 +96,20 @@ export class CertSource {
 
   close(): void {
     this.reloader.close();
+  }
+
+  /** readTlsMaterial should only report problems; anything it throws is refused the same way. */
+  private async read(): Promise<ReadResult<TlsMaterial | undefined>> {
+    try {
+      return await readTlsMaterial(this.opts.files, this.current);
+    } catch (err) {
+      const e = err as { code?: unknown; name?: unknown };
+      const why = typeof e.code === 'string' ? e.code : String(e.name ?? 'error');
+      return {
+        value: undefined,
+        problems: [`TLS_CERT_FILE (${this.opts.files.certFile}): files not usable (${why})`],
+      };
+    }
   }
 
   private settle({ value, problems }: ReadResult<TlsMaterial | undefined>): void {
@@ -96,8 +128,17 @@ export class CertSource {
       ]);
       return;
     }
+    // Likewise a certificate that is not valid yet (issued for later, or by a CA whose clock is
+    // ahead): every client would refuse it until then. The poll applies it once it is valid.
+    if (this.current && value.servingNotBefore * 1000 > Date.now()) {
+      this.refuse([
+        `TLS_CERT_FILE (${this.opts.files.certFile}): certificate chain not valid before ${new Date(value.servingNotBefore * 1000).toISOString()}`,
+      ]);
+      return;
+    }
 
     const first = !this.current;
+    const caChanged = !first && !sameBytes(this.current?.context.ca, value.context.ca);
     try {
       for (const s of this.servers) s.setSecureContext(value.context);
     } catch (err) {
@@ -106,7 +147,11 @@ export class CertSource {
       return;
     }
     this.current = value;
-    this.record(value, first);
+    // In the same tick as setSecureContext: a connection accepted from now on is checked
+    // against the new bundle, and one accepted before counts as checked against the old one.
+    if (caChanged) this.caGeneration++;
+    this.record(value, first, caChanged);
+    if (caChanged) for (const l of this.clientCaListeners) l();
   }
 
   private refuse(problems: string[]): void {
@@ -117,17 +162,33 @@ export class CertSource {
     );
   }
 
-  private record(m: TlsMaterial, first: boolean): void {
+  private record(m: TlsMaterial, first: boolean, clientCaChanged: boolean): void {
     const g = this.opts.metrics.tlsCertNotAfter;
     g.set({ cert: 'serving' }, m.servingNotAfter);
     if (m.clientCaNotAfter !== undefined) g.set({ cert: 'client_ca' }, m.clientCaNotAfter);
 
-    const fields = { serving: m.serving, clientCa: m.clientCa, mtls: this.mtls };
+    // A bundle can hold a thousand CAs; the line stays short and says how many there are.
+    const fields = {
+      serving: m.serving,
+      clientCa: m.clientCa.slice(0, LOGGED_CA_CERTS),
+      clientCaCount: m.clientCa.length,
+      mtls: this.mtls,
+      ...(clientCaChanged && { clientCaChanged }),
+    };
     this.opts.log.info(fields, first ? 'TLS certificate loaded' : 'TLS certificate reloaded');
     if (m.servingNotAfter * 1000 < Date.now())
       this.opts.log.warn(
         { notAfter: m.serving[0]?.notAfter },
         'serving certificate has expired; clients will refuse it',
       );
+    else if (m.servingNotBefore * 1000 > Date.now())
+      this.opts.log.warn(
+        { notBefore: new Date(m.servingNotBefore * 1000).toISOString() },
+        'serving certificate is not valid yet; clients will refuse it until then',
+      );
   }
+}
+
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.equals(b));
 }

@@ -1,4 +1,10 @@
-import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  constants,
+  createHash,
+  createPrivateKey,
+  type KeyObject,
+} from 'node:crypto';
 import fs from 'node:fs/promises';
 import tls from 'node:tls';
 import type { TlsConfig } from '../config.ts';
@@ -15,14 +21,20 @@ export interface CertSummary {
 
 /** One consistent read of the TLS files, already proven to build a secure context. */
 export interface TlsMaterial {
-  /** For tls.createServer and server.setSecureContext. */
-  context: { cert: Buffer; key: Buffer; ca?: Buffer };
+  /**
+   * For tls.createServer and server.setSecureContext. It carries the TLS options too:
+   * setSecureContext takes every option from its argument, so options given only to
+   * createServer would be dropped at the first reload.
+   */
+  context: { cert: Buffer; key: Buffer; ca?: Buffer; secureOptions: number };
   /** The serving chain, leaf first. */
   serving: CertSummary[];
   /** The client CA bundle (empty without mTLS). */
   clientCa: CertSummary[];
   /** Earliest notAfter of each file, unix seconds. */
   servingNotAfter: number;
+  /** Latest notBefore of the serving chain, unix seconds: before it, clients refuse the chain. */
+  servingNotBefore: number;
   clientCaNotAfter?: number;
   /** Hash of the three files' bytes: an unchanged poll is recognised without rebuilding. */
   digest: string;
@@ -33,16 +45,51 @@ type Files = Pick<TlsConfig, 'certFile' | 'keyFile' | 'clientCaFile'>;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 /**
+ * No file of a Kubernetes Secret can be larger (the whole Secret is limited to 1 MiB). Anything
+ * bigger is not a certificate mount, and is not read into memory at every poll.
+ */
+export const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Longest certificate name a log line carries. A CA can sign a subject of many kilobytes (only
+ * the TLS certificate list limit, about 100 KB, bounds it), and the `client` field is on every
+ * request line of that agent.
+ */
+export const MAX_NAME_CHARS = 256;
+
+/**
+ * With client certificates, no TLS session resumption: a resumed session skips the certificate
+ * check, so an agent whose certificate expired could come back with a ticket from before (for
+ * the ticket's lifetime, 300 s in Node). Renegotiation is refused per socket instead
+ * (tls-server.ts): OpenSSL's SSL_OP_NO_RENEGOTIATION leaves Node's server socket open for good
+ * once the client goes away.
+ */
+const MTLS_OPTIONS = constants.SSL_OP_NO_TICKET;
+
+/**
  * Reads and checks the serving certificate, its key and the client CA bundle. Every problem is
  * one line naming the variable and the file, with an error code rather than any file content,
  * so it is safe in a log and on stderr. A mismatched pair is what a read during kubelet's swap
  * looks like (new certificate, old key), which is why the caller retries.
  */
-export async function readTlsMaterial(files: Files): Promise<ReadResult<TlsMaterial | undefined>> {
+export async function readTlsMaterial(
+  files: Files,
+  /** The material in force: files with the same bytes give it back without parsing anything. */
+  inForce?: TlsMaterial,
+): Promise<ReadResult<TlsMaterial | undefined>> {
   const problems: string[] = [];
   const read = async (variable: string, file: string) => {
     try {
-      return await fs.readFile(file);
+      const fh = await fs.open(file, 'r');
+      try {
+        if ((await fh.stat()).size > MAX_TLS_FILE_BYTES) {
+          problems.push(`${variable} (${file}): larger than 1 MiB, the limit of a Secret`);
+          return undefined;
+        }
+        return await fh.readFile();
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       problems.push(`${variable} (${file}): cannot read (${errCode(err)})`);
       return undefined;
@@ -56,6 +103,13 @@ export async function readTlsMaterial(files: Files): Promise<ReadResult<TlsMater
   if (!cert || !key || (files.clientCaFile !== undefined && !ca))
     return { value: undefined, problems };
 
+  const hash = createHash('sha256');
+  for (const b of [cert, key, ca]) hash.update(b ?? '').update('\0');
+  const digest = hash.digest('hex');
+  // A poll finds the same files nearly every time. Parsing a large CA bundle and building a
+  // secure context from it blocks the event loop (about 300 ms for 0.9 MB), at every poll.
+  if (inForce && digest === inForce.digest) return { value: inForce, problems };
+
   const chain = parseChain('TLS_CERT_FILE', files.certFile, cert, problems);
   const caCerts = ca ? parseChain('TLS_CLIENT_CA_FILE', files.clientCaFile!, ca, problems) : [];
   const privateKey = parseKey(files.keyFile, key, problems);
@@ -68,7 +122,12 @@ export async function readTlsMaterial(files: Files): Promise<ReadResult<TlsMater
     );
     return { value: undefined, problems };
   }
-  const context = { cert, key, ...(ca && { ca }) };
+  const context = {
+    cert,
+    key,
+    ...(ca && { ca }),
+    secureOptions: ca ? MTLS_OPTIONS : 0,
+  };
   try {
     tls.createSecureContext(context);
   } catch (err) {
@@ -78,16 +137,15 @@ export async function readTlsMaterial(files: Files): Promise<ReadResult<TlsMater
     return { value: undefined, problems };
   }
 
-  const digest = createHash('sha256');
-  for (const b of [cert, key, ca]) digest.update(b ?? '').update('\0');
   return {
     value: {
       context,
       serving: chain.map(summarize),
       clientCa: caCerts.map(summarize),
       servingNotAfter: earliestNotAfter(chain),
+      servingNotBefore: Math.max(...chain.map((c) => unixSeconds(c.validFrom))),
       ...(caCerts.length > 0 && { clientCaNotAfter: earliestNotAfter(caCerts) }),
-      digest: digest.digest('hex'),
+      digest,
     },
     problems,
   };
@@ -104,12 +162,20 @@ function parseChain(
     problems.push(`${variable} (${file}): no PEM certificate in the file`);
     return [];
   }
+  let certs: X509Certificate[];
   try {
-    return blocks.map((b) => new X509Certificate(b));
+    certs = blocks.map((b) => new X509Certificate(b));
   } catch (err) {
     problems.push(`${variable} (${file}): not a valid certificate (${errCode(err)})`);
     return [];
   }
+  // OpenSSL parses a certificate whose validity it cannot read and prints "Bad time value" for
+  // it; every date below would be NaN, and toISOString would throw.
+  if (certs.some((c) => Number.isNaN(unixSeconds(c.validFrom) + unixSeconds(c.validTo)))) {
+    problems.push(`${variable} (${file}): a certificate has an unreadable validity date`);
+    return [];
+  }
+  return certs;
 }
 
 function parseKey(file: string, pem: Buffer, problems: string[]): KeyObject | undefined {
@@ -132,15 +198,34 @@ function summarize(c: X509Certificate): CertSummary {
 }
 
 function earliestNotAfter(certs: X509Certificate[]): number {
-  return Math.min(...certs.map((c) => Math.floor(Date.parse(c.validTo) / 1000)));
+  return Math.min(...certs.map((c) => unixSeconds(c.validTo)));
+}
+
+function unixSeconds(opensslDate: string): number {
+  return Math.floor(Date.parse(opensslDate) / 1000);
 }
 
 /**
  * Node prints a name one attribute per line, in certificate order, with RFC 4514 escaping
  * already applied; RFC 4514 writes the most specific attribute first (`CN=agent-1,O=acme`).
+ *
+ * Node escapes ASCII control characters (`\0A`) but passes the rest of Unicode through, so
+ * characters that are invisible or reorder the text on a terminal (U+202E right-to-left
+ * override, U+2028 line separator, NEL, …) are escaped here the same way, as the hex of their
+ * UTF-8 bytes. The result is cut at MAX_NAME_CHARS; most specific first, the CN survives.
  */
 export function distinguishedName(multiline: string): string {
-  return multiline.split('\n').filter(Boolean).reverse().join(',');
+  const dn = multiline
+    .split('\n')
+    .filter(Boolean)
+    .reverse()
+    .join(',')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]/gu, (c) =>
+      [...Buffer.from(c, 'utf8')]
+        .map((b) => `\\${b.toString(16).toUpperCase().padStart(2, '0')}`)
+        .join(''),
+    );
+  return dn.length > MAX_NAME_CHARS ? `${dn.slice(0, MAX_NAME_CHARS)}…` : dn;
 }
 
 function errCode(err: unknown): string {

@@ -137,21 +137,25 @@ export async function spawnBackend(
 export async function backendExit(
   env: Record<string, string>,
   timeoutMs = 30_000,
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'backend/main.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
+  });
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
   });
   const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(kill);
-  return { code, stderr };
+  return { code, stderr, stdout };
 }
 
 /** POSTs a body to the submit route; returns status, headers and the parsed JSON answer. */

@@ -32,9 +32,9 @@ export interface Issued {
 
 /**
  * Name attributes, most specific first, as they will read in the log: `{ CN: 'agent-1', O:
- * 'acme' }` is `CN=agent-1,O=acme`.
+ * 'acme' }` is `CN=agent-1,O=acme`. A list of pairs can repeat an attribute (`OU`, …).
  */
-export type Subject = Record<string, string>;
+export type Subject = Record<string, string> | ReadonlyArray<readonly [string, string]>;
 
 export interface TestPki {
   /** The folder everything is written to. */
@@ -48,7 +48,9 @@ export interface TestPki {
   /** A second serving certificate with a new key and the same names, for rotation tests. */
   rotatedServer: Issued;
   /** Issues a client certificate (extendedKeyUsage clientAuth), by `ca` unless told otherwise. */
-  issueClient(subject: Subject, issuer?: Issued): Issued;
+  issueClient(subject: Subject, issuer?: Issued, options?: ClientOptions): Issued;
+  /** Issues an intermediate CA (basicConstraints CA:TRUE) under `issuer` (`ca` by default). */
+  issueIntermediate(subject: Subject, issuer?: Issued): Issued;
   /** Issues another serving certificate for the same names, with a new key. */
   issueServer(options?: ServerOptions): Issued;
   /** Removes the folder. */
@@ -60,6 +62,16 @@ export interface ServerOptions {
   issuer?: Issued;
   /** Valid for no time at all: its notAfter is the moment it was made, so it is already expired. */
   expired?: boolean;
+}
+
+export interface ClientOptions {
+  /** The extendedKeyUsage extension; `clientAuth` by default, `null` for none at all. */
+  extendedKeyUsage?: string | null;
+  /**
+   * Exact validity, to the second (made with `openssl ca`, which keeps only the CN, O, OU, C,
+   * ST and L attributes of the subject). Without it: from now for two days.
+   */
+  validity?: { notBefore: Date; notAfter: Date };
 }
 
 export interface PkiOptions {
@@ -106,11 +118,20 @@ export function createPki(options: PkiOptions = {}): TestPki {
     server,
     rotatedServer,
     issueServer,
-    issueClient: (subject, issuer = ca) =>
-      issue(next('client'), issuer, subject, [
-        'extendedKeyUsage=clientAuth',
+    issueClient: (subject, issuer = ca, { extendedKeyUsage = 'clientAuth', validity } = {}) => {
+      const ext = [
+        ...(extendedKeyUsage === null ? [] : [`extendedKeyUsage=${extendedKeyUsage}`]),
         'keyUsage=critical,digitalSignature',
-      ]),
+      ];
+      const stem = next('client');
+      return validity
+        ? issueWithValidity(stem, issuer, subject, ext, validity)
+        : issue(stem, issuer, subject, ext);
+    },
+    issueIntermediate: (subject, issuer = ca) =>
+      issue(next('intermediate'), issuer, subject, ['keyUsage=critical,keyCertSign,cRLSign'], 2, {
+        ca: true,
+      }),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -154,13 +175,17 @@ function issue(
   subject: Subject,
   extensions: string[],
   days = 2,
+  { ca = false } = {},
 ): Issued {
   const keyFile = newKey(stem);
   const csr = `${stem}.csr`;
   const ext = `${stem}.ext`;
   const certFile = `${stem}.crt`;
-  openssl(['req', '-new', '-key', keyFile, '-subj', opensslSubject(subject), '-out', csr]);
-  fs.writeFileSync(ext, `basicConstraints=CA:FALSE\n${extensions.join('\n')}\n`);
+  openssl(['req', '-new', '-utf8', '-key', keyFile, '-subj', opensslSubject(subject), '-out', csr]);
+  fs.writeFileSync(
+    ext,
+    `basicConstraints=${ca ? 'critical,CA:TRUE' : 'CA:FALSE'}\n${extensions.join('\n')}\n`,
+  );
   openssl([
     'x509',
     '-req',
@@ -178,6 +203,71 @@ function issue(
     ext,
     '-out',
     certFile,
+  ]);
+  return load(certFile, keyFile);
+}
+
+/** `openssl x509` of OpenSSL 3.0 sets no start date; `openssl ca` sets both, to the second. */
+function issueWithValidity(
+  stem: string,
+  issuer: Issued,
+  subject: Subject,
+  extensions: string[],
+  { notBefore, notAfter }: { notBefore: Date; notAfter: Date },
+): Issued {
+  const keyFile = newKey(stem);
+  const csr = `${stem}.csr`;
+  const db = `${stem}.db`;
+  const certFile = `${stem}.crt`;
+  fs.mkdirSync(db);
+  fs.writeFileSync(path.join(db, 'index.txt'), '');
+  fs.writeFileSync(path.join(db, 'serial'), `10${randomBytes(15).toString('hex')}\n`);
+  const policy = ['commonName', 'organizationName', 'organizationalUnitName', 'countryName']
+    .concat(['stateOrProvinceName', 'localityName'])
+    .map((f) => `${f}=optional`);
+  fs.writeFileSync(
+    `${stem}.cnf`,
+    [
+      '[ca]',
+      'default_ca=test_ca',
+      '[test_ca]',
+      `database=${path.join(db, 'index.txt')}`,
+      `serial=${path.join(db, 'serial')}`,
+      `new_certs_dir=${db}`,
+      'default_md=sha256',
+      'policy=test_policy',
+      'unique_subject=no',
+      'x509_extensions=test_ext',
+      '[test_policy]',
+      ...policy,
+      '[test_ext]',
+      'basicConstraints=CA:FALSE',
+      ...extensions,
+      '',
+    ].join('\n'),
+  );
+  const asn1Time = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+  openssl(['req', '-new', '-utf8', '-key', keyFile, '-subj', opensslSubject(subject), '-out', csr]);
+  openssl([
+    'ca',
+    '-batch',
+    '-notext',
+    '-preserveDN',
+    '-config',
+    `${stem}.cnf`,
+    '-cert',
+    issuer.certFile,
+    '-keyfile',
+    issuer.keyFile,
+    '-in',
+    csr,
+    '-out',
+    certFile,
+    // GeneralizedTime (four-digit year) is accepted for any date.
+    '-startdate',
+    asn1Time(notBefore),
+    '-enddate',
+    asn1Time(notAfter),
   ]);
   return load(certFile, keyFile);
 }
@@ -204,7 +294,10 @@ function load(certFile: string, keyFile: string): Issued {
 /** OpenSSL's `-subj` lists attributes in certificate order, least specific first. */
 function opensslSubject(subject: Subject): string {
   const esc = (v: string) => v.replace(/[\\/+=]/g, (c) => `\\${c}`);
-  return Object.entries(subject)
+  const entries: ReadonlyArray<readonly [string, string]> = Array.isArray(subject)
+    ? subject
+    : Object.entries(subject);
+  return [...entries]
     .reverse()
     .map(([k, v]) => `/${k}=${esc(v)}`)
     .join('');

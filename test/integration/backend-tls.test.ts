@@ -414,6 +414,8 @@ describe('HTTPS without client certificates, backend as its own process', () => 
         .map((l) => JSON.parse(l || '{}') as Record<string, unknown>)
         .find((l) => l.msg === 'backend listening');
       expect(line).toMatchObject({ address: proc.url, adminAddress: proc.adminUrl, tls: 'on' });
+      // Fastify's own line agrees on the scheme of the ingest port.
+      expect(proc.stdout()).toContain(`"Server listening at ${proc.url}"`);
       expect(proc.stdout()).not.toContain('-----BEGIN');
     } finally {
       await proc.stop();
@@ -443,6 +445,16 @@ describe('start-up with TLS files or settings it cannot use', () => {
       }),
       1,
       /^flk-backend: failed to start: TLS_CERT_FILE \(.*missing\.crt\): cannot read \(ENOENT\)$/,
+    ],
+    [
+      // Nothing may be logged before the one line, not even about watching the missing folder.
+      'a certificate in a folder that does not exist',
+      () => ({
+        TLS_CERT_FILE: path.join(pki.dir, 'no-such-folder', 'tls.crt'),
+        TLS_KEY_FILE: pki.server.keyFile,
+      }),
+      1,
+      /^flk-backend: failed to start: TLS_CERT_FILE \(.*tls\.crt\): cannot read \(ENOENT\)$/,
     ],
     [
       'a key that does not match the certificate',
@@ -484,5 +496,6 @@ describe('start-up with TLS files or settings it cannot use', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(line);
     expect(r.stderr).not.toContain('-----BEGIN');
+    expect(r.stdout).toBe('');
   });
 });
