@@ -147,7 +147,7 @@ describe('the operator ClusterRole', () => {
     'lets the operator watch, apply and prune every child kind: %s',
     (_kind, gvk) => {
       const plural = knownResource(gvk)!.plural;
-      for (const verb of ['list', 'watch', 'create', 'patch', 'delete']) {
+      for (const verb of ['get', 'list', 'watch', 'create', 'patch', 'delete']) {
         expect(allows(role.rules, groupOf(gvk.apiVersion), plural, verb), `${verb} ${plural}`).toBe(
           true,
         );

@@ -9,6 +9,9 @@
  * - server-side apply of a child or Secret (`operator/kube/apply.ts`, `signingkey/write.ts`):
  *   `patch`, and `create` as well, because an apply that creates the object is authorised as a
  *   create by the API server;
+ * - a child the label-selected cache lacks is read once before it is applied, so an object of
+ *   someone else's under that name is not taken over (`fractallba/apply-children.ts`): `get`
+ *   (no more than `list` already shows);
  * - prune of a child no longer rendered (`fractallba/prune.ts`) and of a detached WAL claim
  *   (`fractallba/wal-finalizer.ts`): `delete`;
  * - status (`fractallba/write-status.ts`, `signingkey/write.ts`): `patch` on `<kind>/status`;
@@ -34,7 +37,7 @@ export interface PolicyRule {
   resourceNames?: string[];
 }
 
-const CHILD_VERBS = ['list', 'watch', 'create', 'patch', 'delete'];
+const CHILD_VERBS = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
 
 /** What the controllers need in every namespace they watch. */
 export const WATCHED_NAMESPACE_RULES: readonly PolicyRule[] = [
