@@ -10,35 +10,21 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../backend/logger.ts';
 import { forEachRecord } from '../../backend/wal/reader.ts';
-import { formatRecord } from '../../pcs/record.ts';
-import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
-import { backendExit, startBackend, type RunningBackend } from '../harness/backend.ts';
+import { backendExit, type RunningBackend } from '../harness/backend.ts';
 import { httpsRequest, type ClientTls } from '../harness/https-client.ts';
 import { createPki, tlsSecretData, type Issued, type TestPki } from '../harness/pki.ts';
 import { projectSecret } from '../harness/secret-projection.ts';
-
-const HMAC_KEY = 'attack-tls-hmac-key-0123456789abcdef';
-const signer = { scheme: 'hmac-sha256' as const, key: hmacMaterial(HMAC_KEY) };
-let seq = 0;
-/** A signed record whose shard_id starts with `tag`, so the WAL can be searched for it. */
-const signed = (tag: string) =>
-  formatRecord(
-    signRecord(buildRecord({ shard_id: `${tag}-${process.pid}-${++seq}`, epoch: seq }), signer),
-  );
-
-/** Polls until the check passes; the cap is generous and only there to end a broken run. */
-async function until(check: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import {
+  capturedLog,
+  metric as metricOf,
+  signed,
+  startMtlsBackend,
+  until,
+  type MtlsBackend,
+} from './tls-kit.ts';
 
 async function walShards(walDir: string): Promise<string[]> {
   const out: string[] = [];
@@ -50,23 +36,6 @@ async function walShards(walDir: string): Promise<string[]> {
     }
   });
   return out;
-}
-
-/** Log lines of an in-process backend, parsed. */
-function capturedLog() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return {
-    log: createLogger('debug', 'flk-backend', stream),
-    lines,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- log lines are read loosely
-    parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>),
-  };
 }
 
 const submitRequest = (body: string, headers = '') =>
@@ -170,48 +139,24 @@ function withUnreadableNotAfter(pem: string): string {
 
 describe('attacks on the mTLS listener and the admin listener', () => {
   let pki: TestPki;
-  let secretDir: string;
   let be: RunningBackend;
   let port: number;
-  let agent: Issued;
   let trusted: ClientTls;
   const logs = capturedLog();
   const auth = `Basic ${Buffer.from('prom:attack-metrics-pass').toString('base64')}`;
-  const metric = async (series: string) => {
-    const text = await fetch(`${be.adminUrl}/metrics`, { headers: { authorization: auth } }).then(
-      (r) => r.text(),
-    );
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line ? Number(line.slice(series.length + 1)) : 0;
-  };
+  const metric = (series: string) => metricOf(be.adminUrl!, series, { authorization: auth });
+  let fixture: MtlsBackend | undefined;
 
   beforeAll(async () => {
-    pki = createPki();
-    agent = pki.issueClient({ CN: 'agent-1', O: 'acme' });
-    trusted = { ca: pki.ca.cert, cert: agent.cert, key: agent.key };
-    secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flk-attack-tls-'));
-    projectSecret(secretDir, tlsSecretData(pki.server, pki.ca), 'utf8');
-    be = await startBackend(
-      {
-        PCS_SIGN_ALG: 'hmac',
-        PCS_HMAC_KEY: HMAC_KEY,
-        TLS_CERT_FILE: path.join(secretDir, 'tls.crt'),
-        TLS_KEY_FILE: path.join(secretDir, 'tls.key'),
-        TLS_CLIENT_CA_FILE: path.join(secretDir, 'ca.crt'),
-        TLS_POLL: '500ms',
-        ADMIN_PORT: '0',
-        REQUEST_TIMEOUT: '2s',
-        METRICS_USER: 'prom',
-        METRICS_PASS: 'attack-metrics-pass',
-      },
-      { log: logs.log },
-    );
-    port = Number(new URL(be.url).port);
+    fixture = await startMtlsBackend('flk-attack-tls-', logs.log, {
+      REQUEST_TIMEOUT: '2s',
+      METRICS_USER: 'prom',
+      METRICS_PASS: 'attack-metrics-pass',
+    });
+    ({ pki, trusted, be, port } = fixture);
   });
   afterAll(async () => {
-    await be?.close();
-    fs.rmSync(secretDir, { recursive: true, force: true });
-    pki?.cleanup();
+    await fixture?.close();
   });
 
   it('refuses certificates of the trusted CA that are not for client auth, not valid yet, or issued by a non-CA; a chain through an intermediate counts only when it is sent', async () => {
@@ -515,11 +460,8 @@ describe('live reload under attack: client CA rotation, broken swaps, certificat
   let port: number;
   let trusted: ClientTls;
   const logs = capturedLog();
-  const metric = async (series: string) => {
-    const text = await fetch(`${be.adminUrl}/metrics`).then((r) => r.text());
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line ? Number(line.slice(series.length + 1)) : 0;
-  };
+  const metric = (series: string) => metricOf(be.adminUrl!, series);
+  let fixture: MtlsBackend | undefined;
   const served = async () =>
     (await httpsRequest(be.url, trusted, { path: '/health' })).peerFingerprint256;
   const restore = async () => {
@@ -531,26 +473,11 @@ describe('live reload under attack: client CA rotation, broken swaps, certificat
   };
 
   beforeAll(async () => {
-    pki = createPki();
-    const agent = pki.issueClient({ CN: 'agent-1', O: 'acme' });
-    trusted = { ca: pki.ca.cert, cert: agent.cert, key: agent.key };
-    secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flk-attack-tls-reload-'));
-    projectSecret(secretDir, tlsSecretData(pki.server, pki.ca), 'utf8');
-    be = await startBackend(
-      {
-        PCS_SIGN_ALG: 'hmac',
-        PCS_HMAC_KEY: HMAC_KEY,
-        TLS_CERT_FILE: path.join(secretDir, 'tls.crt'),
-        TLS_KEY_FILE: path.join(secretDir, 'tls.key'),
-        TLS_CLIENT_CA_FILE: path.join(secretDir, 'ca.crt'),
-        TLS_POLL: '500ms',
-        ADMIN_PORT: '0',
-        // Long enough that a request held open across a reload is not cut off meanwhile.
-        REQUEST_TIMEOUT: '60s',
-      },
-      { log: logs.log },
-    );
-    port = Number(new URL(be.url).port);
+    // Long enough that a request held open across a reload is not cut off meanwhile.
+    fixture = await startMtlsBackend('flk-attack-tls-reload-', logs.log, {
+      REQUEST_TIMEOUT: '60s',
+    });
+    ({ pki, trusted, secretDir, be, port } = fixture);
   });
   // Every test changes the Secret; the next one starts from the original files in force.
   afterEach(async () => {
@@ -559,9 +486,7 @@ describe('live reload under attack: client CA rotation, broken swaps, certificat
     await restore();
   });
   afterAll(async () => {
-    await be?.close();
-    fs.rmSync(secretDir, { recursive: true, force: true });
-    pki?.cleanup();
+    await fixture?.close();
   });
 
   it('closes keep-alive connections let in by a client CA bundle a reload replaced: idle ones at once, busy ones after their answer, pipelined requests untaken', async () => {

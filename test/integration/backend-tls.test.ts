@@ -8,68 +8,21 @@ import net from 'node:net';
 import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../backend/logger.ts';
-import { forEachRecord } from '../../backend/wal/reader.ts';
-import { formatRecord } from '../../pcs/record.ts';
-import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import {
-  backendExit,
-  spawnBackend,
-  startBackend,
-  submit,
-  type RunningBackend,
-} from '../harness/backend.ts';
+  HMAC_KEY,
+  capturedLog,
+  metric,
+  signed,
+  startMtlsBackend,
+  until,
+  walBodies,
+  type MtlsBackend,
+} from './tls-kit.ts';
+import { backendExit, spawnBackend, submit, type RunningBackend } from '../harness/backend.ts';
 import { httpsRequest, submitTls, type ClientTls } from '../harness/https-client.ts';
 import { createPki, tlsSecretData, type Issued, type TestPki } from '../harness/pki.ts';
 import { projectSecret } from '../harness/secret-projection.ts';
-
-const HMAC_KEY = 'tls-test-hmac-key-0123456789abcdef';
-const signer = { scheme: 'hmac-sha256' as const, key: hmacMaterial(HMAC_KEY) };
-let seq = 0;
-const signed = (tag = 'tls') =>
-  formatRecord(
-    signRecord(buildRecord({ shard_id: `${tag}-${process.pid}-${++seq}`, epoch: seq }), signer),
-  );
-
-/** Polls until the check passes; the cap is generous and only there to end a broken run. */
-async function until(check: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function metric(adminUrl: string, series: string): Promise<number> {
-  const text = await fetch(`${adminUrl}/metrics`).then((r) => r.text());
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
-
-async function walBodies(walDir: string): Promise<string[]> {
-  const out: string[] = [];
-  await forEachRecord(walDir, (r) => void out.push(r.body.toString('utf8')));
-  return out;
-}
-
-/** Log lines of an in-process backend, parsed. */
-function capturedLog() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return {
-    log: createLogger('debug', 'flk-backend', stream),
-    lines,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- log lines are read loosely
-    parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>),
-  };
-}
 
 /** Writes raw bytes over a TLS connection and collects what comes back until the server closes. */
 function rawTls(url: string, client: ClientTls, request: string): Promise<string> {
@@ -100,30 +53,14 @@ describe('ingest over mTLS with an admin listener, certificate from a kubelet-st
   let trusted: ClientTls;
   const logs = capturedLog();
 
+  let fixture: MtlsBackend | undefined;
+
   beforeAll(async () => {
-    pki = createPki();
-    agent = pki.issueClient({ CN: 'agent-1', O: 'acme' });
-    trusted = { ca: pki.ca.cert, cert: agent.cert, key: agent.key };
-    secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flk-tls-secret-'));
-    projectSecret(secretDir, tlsSecretData(pki.server, pki.ca), 'utf8');
-    be = await startBackend(
-      {
-        PCS_SIGN_ALG: 'hmac',
-        PCS_HMAC_KEY: HMAC_KEY,
-        TLS_CERT_FILE: path.join(secretDir, 'tls.crt'),
-        TLS_KEY_FILE: path.join(secretDir, 'tls.key'),
-        TLS_CLIENT_CA_FILE: path.join(secretDir, 'ca.crt'),
-        TLS_POLL: '500ms',
-        ADMIN_PORT: '0',
-        REQUEST_TIMEOUT: '2s',
-      },
-      { log: logs.log },
-    );
+    fixture = await startMtlsBackend('flk-tls-secret-', logs.log, { REQUEST_TIMEOUT: '2s' });
+    ({ pki, agent, trusted, secretDir, be } = fixture);
   });
   afterAll(async () => {
-    await be?.close();
-    fs.rmSync(secretDir, { recursive: true, force: true });
-    pki?.cleanup();
+    await fixture?.close();
   });
 
   it('accepts a signed record over HTTPS from a client with a certificate of the trusted CA', async () => {
