@@ -12,11 +12,10 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { forEachRecord } from '../../backend/wal/reader.ts';
 import { ANNOTATIONS } from '../../operator/api/constants.ts';
 import type { KubeClient } from '../../operator/kube/client.ts';
 import type { KubeObject } from '../../operator/kube/types.ts';
-import { spawnBackend, type BackendProcess } from '../harness/backend.ts';
+import { spawnBackend, walBodies, type BackendProcess } from '../harness/backend.ts';
 import { httpsRequest, submitTls, type ClientTls } from '../harness/https-client.ts';
 import { createPki, type Issued, type TestPki } from '../harness/pki.ts';
 import { applyAsTest, createNamespace, installCrds, testClient } from './helpers/cluster.ts';
@@ -67,11 +66,7 @@ async function fractalLBAReconciles(): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
 
-async function walBodies(): Promise<string[]> {
-  const bodies: string[] = [];
-  await forEachRecord(pod.env.WAL_DIR!, (r) => void bodies.push(r.body.toString('utf8')));
-  return bodies;
-}
+const walBodiesOfPod = () => walBodies(pod.env.WAL_DIR!);
 
 beforeAll(async () => {
   client = testClient();
@@ -210,7 +205,7 @@ describe('a FractalLBA with spec.tls and a client CA', () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ accepted: true, dedup_hit: false });
     expect(answer.peerFingerprint256).toBe(pki.server.fingerprint256);
-    expect(await walBodies()).toHaveLength(1);
+    expect(await walBodiesOfPod()).toHaveLength(1);
 
     // The client's identity is in the request log, its certificate is not.
     await waitFor('the request log line', 10_000, () => backend.stdout().includes('agent-1'));
@@ -237,7 +232,7 @@ describe('a FractalLBA with spec.tls and a client CA', () => {
       ),
     ).rejects.toThrow();
 
-    expect(await walBodies()).toHaveLength(1);
+    expect(await walBodiesOfPod()).toHaveLength(1);
     expect((await fetch(`${backend.adminUrl}/health`)).status).toBe(200);
   });
 

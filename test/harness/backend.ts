@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../../backend/config.ts';
 import { createLogger } from '../../backend/logger.ts';
 import { createBackend, type Backend } from '../../backend/server.ts';
+import { forEachRecord } from '../../backend/wal/reader.ts';
 import { freePort, waitForPort } from './ports.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -184,4 +185,11 @@ export async function submit(
     json: json as Record<string, any>,
     text,
   };
+}
+
+/** Every request body recorded under a WAL root, in order, as text. */
+export async function walBodies(walDir: string): Promise<string[]> {
+  const out: string[] = [];
+  await forEachRecord(walDir, (r) => void out.push(r.body.toString('utf8')));
+  return out;
 }

@@ -8,12 +8,17 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forEachRecord } from '../../backend/wal/reader.ts';
 import { formatKeyFile, generateHmac } from '../../pcs/keys.ts';
 import type { PcsRecord } from '../../pcs/record.ts';
 import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
-import { REPO_ROOT, startBackend, submit, type RunningBackend } from '../harness/backend.ts';
+import {
+  REPO_ROOT,
+  startBackend,
+  submit,
+  type RunningBackend,
+  walBodies,
+} from '../harness/backend.ts';
 import { freePort, waitForPort } from '../harness/ports.ts';
 
 const KEY = 'attack-http-hmac-key-0123456789abcdef';
@@ -37,12 +42,6 @@ function rawRequest(port: number, data: string, waitMs = 3_000): Promise<string>
       resolve(out);
     });
   });
-}
-
-async function walBodies(walDir: string): Promise<string[]> {
-  const out: string[] = [];
-  await forEachRecord(walDir, (r) => void out.push(r.body.toString('utf8')));
-  return out;
 }
 
 describe('hostile input over HTTP', () => {

@@ -16,10 +16,15 @@ import {
   signed,
   startMtlsBackend,
   until,
-  walBodies,
   type MtlsBackend,
 } from './tls-kit.ts';
-import { backendExit, spawnBackend, submit, type RunningBackend } from '../harness/backend.ts';
+import {
+  backendExit,
+  spawnBackend,
+  submit,
+  walBodies,
+  type RunningBackend,
+} from '../harness/backend.ts';
 import { httpsRequest, submitTls, type ClientTls } from '../harness/https-client.ts';
 import { createPki, tlsSecretData, type Issued, type TestPki } from '../harness/pki.ts';
 import { projectSecret } from '../harness/secret-projection.ts';

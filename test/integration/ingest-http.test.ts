@@ -7,8 +7,8 @@ import { generateEd25519 } from '../../pcs/keygen.ts';
 import type { PcsRecord } from '../../pcs/record.ts';
 import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
-import { inspectWal, forEachRecord } from '../../backend/wal/reader.ts';
-import { startBackend, submit, type RunningBackend } from '../harness/backend.ts';
+import { inspectWal } from '../../backend/wal/reader.ts';
+import { startBackend, submit, type RunningBackend, walBodies } from '../harness/backend.ts';
 
 const HMAC_KEY = 'integration-test-hmac-key-0123456789';
 const signer = { scheme: 'hmac-sha256' as const, key: hmacMaterial(HMAC_KEY) };
@@ -26,12 +26,6 @@ async function metric(url: string, name: string, auth?: string): Promise<number>
   );
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
-}
-
-async function walBodies(walDir: string): Promise<string[]> {
-  const out: string[] = [];
-  await forEachRecord(walDir, (r) => void out.push(r.body.toString('utf8')));
-  return out;
 }
 
 describe('ingest over HTTP, memory store, HMAC', () => {

@@ -1,6 +1,6 @@
 /**
  * What the TLS integration tests (backend-tls, attack-tls) share: signed records, polling, a
- * captured log, the WAL's bodies, one metric from the admin listener, and an in-process backend
+ * captured log, one metric from the admin listener, and an in-process backend
  * serving mTLS from a kubelet-style Secret folder.
  */
 import fs from 'node:fs';
@@ -9,7 +9,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createLogger } from '../../backend/logger.ts';
-import { forEachRecord } from '../../backend/wal/reader.ts';
 import { formatRecord } from '../../pcs/record.ts';
 import { buildRecord, hmacMaterial, signRecord } from '../../pcs/sign.ts';
 import { startBackend, type RunningBackend } from '../harness/backend.ts';
@@ -51,14 +50,8 @@ export async function metric(
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
-export async function walBodies(walDir: string): Promise<string[]> {
-  const out: string[] = [];
-  await forEachRecord(walDir, (r) => void out.push(r.body.toString('utf8')));
-  return out;
-}
-
-/** Log lines of an in-process backend, parsed. */
-export function capturedLog() {
+export /** Log lines of an in-process backend, parsed. */
+function capturedLog() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
