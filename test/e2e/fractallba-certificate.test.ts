@@ -31,6 +31,18 @@ let ns: Awaited<ReturnType<typeof createNamespace>>;
 let operator: OperatorProcess;
 const cleanups: Array<() => Promise<void>> = [];
 
+/** Installs the CRD again; the operator must create the Certificate and clear Degraded by itself. */
+async function reinstallAndExpectCertificate(): Promise<void> {
+  await installCertificateCrd(client);
+  await waitFor(
+    `Certificate ${CERTIFICATE.name} to be created again`,
+    90_000,
+    () => getChild(client, ns.name, CERTIFICATE),
+    1_000,
+  );
+  await waitForCondition(client, ns.name, NAME, { type: 'Degraded', status: 'False' });
+}
+
 beforeAll(async () => {
   client = testClient();
   await installCrds(client);
@@ -269,15 +281,7 @@ describe('the Certificate CRD deleted while the operator watches Certificates', 
   });
 
   it('creates the Certificate again once the CRD is back', async () => {
-    await installCertificateCrd(client);
-
-    await waitFor(
-      `Certificate ${CERTIFICATE.name} to be created again`,
-      90_000,
-      () => getChild(client, ns.name, CERTIFICATE),
-      1_000,
-    );
-    await waitForCondition(client, ns.name, NAME, { type: 'Degraded', status: 'False' });
+    await reinstallAndExpectCertificate();
   });
 
   it('after a restart with the CRD installed, writes nothing to it, and notices the CRD going too', async () => {
@@ -301,14 +305,7 @@ describe('the Certificate CRD deleted while the operator watches Certificates', 
     });
     expect(operator.logs.some((l) => l.pid === operator.pid && lostLine(l))).toBe(true);
 
-    await installCertificateCrd(client);
-    await waitFor(
-      `Certificate ${CERTIFICATE.name} to be created again`,
-      90_000,
-      () => getChild(client, ns.name, CERTIFICATE),
-      1_000,
-    );
-    await waitForCondition(client, ns.name, NAME, { type: 'Degraded', status: 'False' });
+    await reinstallAndExpectCertificate();
   });
 });
 
