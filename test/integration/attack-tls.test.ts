@@ -471,6 +471,24 @@ describe('live reload under attack: client CA rotation, broken swaps, certificat
       'the original files in force',
     );
   };
+  /**
+   * Swaps `data` in; the reload must be refused (counted) with the certificate in force kept,
+   * and the refusal's log line must name the problem.
+   */
+  const expectRefusedSwap = async (data: Record<string, string>, problem: RegExp) => {
+    const before = await metric('flk_tls_reload_errors_total');
+    projectSecret(secretDir, data, 'utf8');
+    await until(
+      async () => (await metric('flk_tls_reload_errors_total')) > before,
+      'the refusal to be counted',
+    );
+    expect(await served()).toBe(pki.server.fingerprint256);
+    const refused = logs
+      .parsed()
+      .filter((l) => l.msg?.startsWith('TLS files refused'))
+      .at(-1);
+    expect(refused?.errors.join('\n')).toMatch(problem);
+  };
 
   beforeAll(async () => {
     // Long enough that a request held open across a reload is not cut off meanwhile.
@@ -568,39 +586,15 @@ describe('live reload under attack: client CA rotation, broken swaps, certificat
       extendedKeyUsage: 'serverAuth',
       validity: { notBefore: new Date(start), notAfter: new Date(start + 86_400_000) },
     });
-    const before = await metric('flk_tls_reload_errors_total');
-    projectSecret(secretDir, tlsSecretData(notYet, pki.ca), 'utf8');
-    await until(
-      async () => (await metric('flk_tls_reload_errors_total')) > before,
-      'the refusal to be counted',
-    );
-    expect(await served()).toBe(pki.server.fingerprint256);
-    const refused = logs
-      .parsed()
-      .filter((l) => l.msg?.startsWith('TLS files refused'))
-      .at(-1);
-    expect(refused?.errors.join('\n')).toMatch(
+    await expectRefusedSwap(
+      tlsSecretData(notYet, pki.ca),
       /TLS_CERT_FILE \(.*\): certificate chain not valid before /,
     );
   });
 
   it('refuses a certificate with an unreadable validity date: counted, named, the one in force kept', async () => {
-    const before = await metric('flk_tls_reload_errors_total');
-    projectSecret(
-      secretDir,
+    await expectRefusedSwap(
       { ...tlsSecretData(pki.server, pki.ca), 'tls.crt': withUnreadableNotAfter(pki.server.cert) },
-      'utf8',
-    );
-    await until(
-      async () => (await metric('flk_tls_reload_errors_total')) > before,
-      'the refusal to be counted',
-    );
-    expect(await served()).toBe(pki.server.fingerprint256);
-    const refused = logs
-      .parsed()
-      .filter((l) => l.msg?.startsWith('TLS files refused'))
-      .at(-1);
-    expect(refused?.errors.join('\n')).toMatch(
       /TLS_CERT_FILE \(.*\): a certificate has an unreadable validity date/,
     );
     expect(logs.lines.join('\n')).not.toContain('reload failed');
